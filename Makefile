@@ -1,0 +1,36 @@
+# seer: `make demo` and `make test` work on a fresh Debian 12 machine as root.
+BUILD     ?= build
+TYPE      ?= Release
+JOBS      ?= $(shell nproc)
+CMAKE_FLAGS ?=
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+export CCACHE_DIR ?= $(HOME)/.cache/seer-ccache
+
+.PHONY: all deps configure build test demo bench asan clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(TYPE) $(CMAKE_FLAGS) > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+demo: build
+	@scripts/demo $(BUILD)/seer
+
+bench: build
+	@cmake --build $(BUILD) -j $(JOBS) --target benchmarks
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build and test run.
+asan:
+	@$(MAKE) test BUILD=build-asan TYPE=RelWithDebInfo CMAKE_FLAGS=-DSEER_SANITIZE=ON
+
+clean:
+	rm -rf $(BUILD) build-asan
