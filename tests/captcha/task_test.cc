@@ -1,1 +1,167 @@
-// placeholder
+#include "seer/captcha/task.h"
+
+#include <ATen/Parallel.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "seer/core/atomic_file.h"
+#include "seer/core/checkpoint.h"
+#include "seer/core/error.h"
+#include "test_support.h"
+
+namespace seer::captcha {
+namespace {
+
+CaptchaModelConfig small_config(int length, const std::string& charset) {
+  CaptchaModelConfig c;
+  c.charset = charset;
+  c.net.length = length;
+  c.net.num_classes = static_cast<int>(charset.size());
+  c.net.input_width = 64;
+  c.net.input_height = 24;
+  c.net.channels = {16, 32, 48};
+  c.net.convs_per_block = 1;
+  c.net.head_hidden = 64;
+  c.net.dropout = 0.1;
+  return c;
+}
+
+// A network that always answers `answer`: zero weights, one-hot biases in the linear heads.
+CaptchaNet constant_net(const CaptchaModelConfig& c, const std::vector<int64_t>& answer) {
+  auto o = c.net;
+  o.head_hidden = 0;
+  CaptchaNet net(o);
+  torch::NoGradGuard no_grad;
+  for (auto& p : net->named_parameters()) {
+    if (p.key().rfind("heads.", 0) == 0) p.value().zero_();
+  }
+  for (int pos = 0; pos < o.length; ++pos) {
+    net->named_parameters()["heads." + std::to_string(pos) + ".1.bias"][answer[pos]] = 5.0;
+  }
+  net->eval();
+  return net;
+}
+
+TEST(CaptchaEvaluation, CountsCharactersAndWholeCaptchasByHand) {
+  auto c = small_config(2, "01234");
+  LabelCodec codec(c.charset, 2);
+  auto net = constant_net(c, {1, 3});  // always reads "13"
+  Batch data{torch::rand({4, 1, 24, 64}),
+             torch::tensor({1, 3, 1, 2, 0, 3, 4, 4}, torch::kInt64).reshape({4, 2})};
+  auto ev = evaluate_captcha(net, data, codec, torch::kCPU, /*batch_size=*/3);
+  EXPECT_EQ(ev.count, 4);
+  EXPECT_DOUBLE_EQ(ev.char_accuracy, 0.5);      // 2 + 1 + 1 + 0 of 8
+  EXPECT_DOUBLE_EQ(ev.sequence_accuracy, 0.25);  // only "13"
+  EXPECT_EQ(ev.position_accuracy, (std::vector<double>{0.5, 0.5}));
+  EXPECT_EQ(ev.predicted, (std::vector<std::string>{"13", "13", "13", "13"}));
+  EXPECT_EQ(ev.worst_position, 0);
+  EXPECT_EQ(ev.worst_confusion[2][1], 0);
+  EXPECT_EQ(ev.worst_confusion[0][1], 1);  // truth '0' read as '1' at position 0
+  EXPECT_EQ(ev.worst_confusion[4][1], 1);
+  auto j = ev.to_json(c.charset);
+  EXPECT_EQ(j["char_accuracy"], 0.5);
+  EXPECT_EQ(j["sequence_accuracy"], 0.25);
+  EXPECT_EQ(j["count"], 4);
+}
+
+TEST(CaptchaTask, AlternateModeTrainsOneHeadPerStep) {
+  auto c = small_config(3, "0123456789");
+  LabelCodec codec(c.charset, 3);
+  GeneratorOptions g;
+  g.length = 3;
+  g.seed = 5;
+  auto batches = std::make_unique<GeneratedBatches>(Generator(g), codec, 4, 64, 24);
+  CaptchaTask task(c, CaptchaNet(c.net), std::move(batches), Batch{}, TrainMode::kAlternate,
+                   torch::kCPU);
+  for (int64_t step : {0, 1, 5}) {
+    task.model().zero_grad();
+    auto out = task.train_step(step);
+    out.at("loss").backward();
+    const std::string trained = "heads." + std::to_string(step % 3) + ".";
+    for (const auto& p : task.model().named_parameters()) {
+      if (p.key().rfind("heads.", 0) != 0) continue;
+      const bool has = p.value().grad().defined() && p.value().grad().abs().sum().item<double>() > 0;
+      EXPECT_EQ(has, p.key().rfind(trained, 0) == 0) << "step " << step << " " << p.key();
+    }
+  }
+}
+
+TEST(CaptchaTask, JointLossIsTheSumOfHeadLosses) {
+  auto c = small_config(2, "0123");
+  LabelCodec codec(c.charset, 2);
+  GeneratorOptions g;
+  g.length = 2;
+  g.charset = "0123";
+  auto source = std::make_unique<GeneratedBatches>(Generator(g), codec, 6, 64, 24);
+  Batch b = source->batch(3);
+  CaptchaNet net(c.net);
+  net->eval();  // no dropout / batch statistics: the same features twice
+  CaptchaTask task(c, net, std::move(source), Batch{}, TrainMode::kJoint, torch::kCPU);
+  auto out = task.train_step(3);
+  auto f = net->features(b.images);
+  double expected = 0;
+  for (int p = 0; p < 2; ++p) {
+    expected += torch::nn::functional::cross_entropy(net->head(f, p), b.labels.select(1, p))
+                    .item<double>();
+  }
+  EXPECT_NEAR(out.at("loss").item<double>(), expected, 1e-5);
+}
+
+// Learning on tiny data: 2-digit captchas from a 4-symbol charset, a small net, 150 steps.
+// Chance is 25% per character and 6.25% per captcha.
+TEST(CaptchaTask, TinyTrainingRunLearnsFarAboveChance) {
+  at::set_num_threads(2);
+  testing::ScratchDir dir;
+  auto c = small_config(2, "0123");
+  LabelCodec codec(c.charset, 2);
+  GeneratorOptions g;
+  g.length = 2;
+  g.charset = "0123";
+  g.seed = 11;
+  GeneratorOptions e = g;
+  e.seed = 999;  // unseen stream
+  Batch eval_set = generate_batch(Generator(e), codec, 0, 300, 64, 24);
+  torch::manual_seed(1);
+  CaptchaTask task(c, CaptchaNet(c.net),
+                   std::make_unique<GeneratedBatches>(Generator(g), codec, 32, 64, 24), eval_set,
+                   TrainMode::kJoint, torch::kCPU);
+  torch::optim::Adam opt(task.model().parameters(), torch::optim::AdamOptions(3e-3));
+  TrainerOptions o;
+  o.steps = 150;
+  o.progress = false;
+  o.handle_sigint = false;
+  LrScheduleOptions s;
+  s.kind = "onecycle";
+  s.base_lr = 3e-3;
+  s.total_steps = 150;
+  auto r = Trainer(RunDir::create("captcha", dir / "run"), o, opt, LrSchedule(s)).fit(task);
+  EXPECT_GT(r.final_eval.at("char_accuracy"), 0.80);
+  EXPECT_GT(r.final_eval.at("sequence_accuracy"), 0.60);
+
+  // The saved model reads the same as the trained network.
+  auto reader = load_captcha_reader(dir / "run" / "model.pt", torch::kCPU);
+  auto preds = predict_captcha(reader, eval_set.images.slice(0, 0, 20));
+  auto ev = evaluate_captcha(reader.net, eval_set, codec, torch::kCPU);
+  EXPECT_DOUBLE_EQ(ev.char_accuracy, r.final_eval.at("char_accuracy"));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(preds[i].label, ev.predicted[i]);
+    ASSERT_EQ(preds[i].confidence.size(), 2u);
+    EXPECT_GT(preds[i].confidence[0], 0.25);
+    EXPECT_LE(preds[i].confidence[0], 1.0);
+  }
+}
+
+TEST(CaptchaReader, RejectsAnotherKindOfModel) {
+  testing::ScratchDir dir;
+  save_model_file(dir / "m.pt", ModelFile{"textcnn", {}, {}, {}});
+  try {
+    load_captcha_reader(dir / "m.pt", torch::kCPU);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("m.pt"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("textcnn"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace seer::captcha

@@ -1,1 +1,174 @@
-// placeholder
+#include "seer/captcha/task.h"
+
+#include <algorithm>
+
+#include <torch/torch.h>
+
+#include "seer/core/checkpoint.h"
+#include "seer/core/error.h"
+
+namespace seer::captcha {
+
+TrainMode parse_train_mode(const std::string& name) {
+  if (name == "joint") return TrainMode::kJoint;
+  if (name == "alternate") return TrainMode::kAlternate;
+  throw Error("unknown training mode '" + name + "' (expected joint or alternate)");
+}
+
+nlohmann::json CaptchaModelConfig::to_json() const {
+  return {{"net", net.to_json()}, {"charset", charset}};
+}
+
+CaptchaModelConfig CaptchaModelConfig::from_json(const nlohmann::json& j) {
+  CaptchaModelConfig c;
+  if (!j.contains("net") || !j.contains("charset") || !j.at("charset").is_string()) {
+    throw Error("captcha model config needs 'net' and 'charset'");
+  }
+  c.net = CaptchaNetOptions::from_json(j.at("net"));
+  c.charset = j.at("charset").get<std::string>();
+  if (static_cast<int>(c.charset.size()) != c.net.num_classes) {
+    throw Error("captcha model config: charset size differs from the network's classes");
+  }
+  return c;
+}
+
+nlohmann::json CaptchaEvaluation::to_json(const std::string& charset) const {
+  nlohmann::json confusion = nlohmann::json::object();
+  for (size_t t = 0; t < worst_confusion.size(); ++t) {
+    nlohmann::json row = nlohmann::json::object();
+    for (size_t p = 0; p < worst_confusion[t].size(); ++p) {
+      if (worst_confusion[t][p] > 0 && t != p) row[std::string(1, charset[p])] = worst_confusion[t][p];
+    }
+    if (!row.empty()) confusion[std::string(1, charset[t])] = row;
+  }
+  return {{"count", count},
+          {"char_accuracy", char_accuracy},
+          {"sequence_accuracy", sequence_accuracy},
+          {"position_accuracy", position_accuracy},
+          {"worst_position", worst_position},
+          {"worst_position_errors", confusion}};
+}
+
+CaptchaEvaluation evaluate_captcha(CaptchaNet& net, const Batch& data, const LabelCodec& codec,
+                                   c10::Device device, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  const int64_t n = data.images.size(0);
+  const int length = codec.length();
+  const int classes = codec.num_classes();
+  CaptchaEvaluation ev;
+  ev.count = n;
+  if (n == 0) return ev;
+  std::vector<torch::Tensor> preds;
+  for (int64_t b = 0; b < n; b += batch_size) {
+    auto x = data.images.slice(0, b, std::min(n, b + batch_size)).to(device);
+    preds.push_back(net->forward(x).argmax(2).to(torch::kCPU));
+  }
+  auto pred = torch::cat(preds, 0);                // [n, length]
+  auto correct = pred.eq(data.labels);             // [n, length]
+  ev.char_accuracy = correct.to(torch::kFloat64).mean().item<double>();
+  ev.sequence_accuracy = correct.all(1).to(torch::kFloat64).mean().item<double>();
+  auto per_pos = correct.to(torch::kFloat64).mean(0);
+  for (int p = 0; p < length; ++p) ev.position_accuracy.push_back(per_pos[p].item<double>());
+  ev.worst_position = static_cast<int>(
+      std::min_element(ev.position_accuracy.begin(), ev.position_accuracy.end()) -
+      ev.position_accuracy.begin());
+  ev.worst_confusion.assign(classes, std::vector<int64_t>(classes, 0));
+  auto p_acc = pred.accessor<int64_t, 2>();
+  auto t_acc = data.labels.accessor<int64_t, 2>();
+  ev.predicted.reserve(n);
+  for (int64_t i = 0; i < n; ++i) {
+    ev.worst_confusion[t_acc[i][ev.worst_position]][p_acc[i][ev.worst_position]]++;
+    std::vector<int64_t> idx(length);
+    for (int p = 0; p < length; ++p) idx[p] = p_acc[i][p];
+    ev.predicted.push_back(codec.from_indices(idx));
+  }
+  return ev;
+}
+
+CaptchaTask::CaptchaTask(CaptchaModelConfig config, CaptchaNet net,
+                         std::unique_ptr<BatchSource> train, Batch eval_set, TrainMode mode,
+                         c10::Device device)
+    : config_(std::move(config)),
+      codec_(config_.charset, config_.net.length),
+      net_(std::move(net)),
+      train_(std::move(train)),
+      eval_set_(std::move(eval_set)),
+      mode_(mode),
+      device_(device) {
+  net_->to(device_);
+}
+
+std::map<std::string, torch::Tensor> CaptchaTask::train_step(int64_t step) {
+  Batch batch = train_->batch(step);
+  auto x = batch.images.to(device_);
+  auto y = batch.labels.to(device_);
+  const int length = config_.net.length;
+  auto features = net_->features(x);
+  std::map<std::string, torch::Tensor> out;
+  if (mode_ == TrainMode::kJoint) {
+    torch::Tensor total;
+    torch::Tensor correct;
+    for (int p = 0; p < length; ++p) {
+      auto logits = net_->head(features, p);
+      auto loss = torch::nn::functional::cross_entropy(logits, y.select(1, p));
+      total = p == 0 ? loss : total + loss;
+      auto ok = logits.argmax(1).eq(y.select(1, p));
+      correct = p == 0 ? ok : correct.logical_and(ok);
+      out["char_acc"] = p == 0 ? ok.to(torch::kFloat32).mean()
+                               : out["char_acc"] + ok.to(torch::kFloat32).mean();
+    }
+    out["char_acc"] = out["char_acc"] / length;
+    out["seq_acc"] = correct.to(torch::kFloat32).mean();
+    out["loss"] = total;
+  } else {
+    const int p = static_cast<int>(step % length);
+    auto logits = net_->head(features, p);
+    out["loss"] = torch::nn::functional::cross_entropy(logits, y.select(1, p));
+    out["char_acc"] = logits.argmax(1).eq(y.select(1, p)).to(torch::kFloat32).mean();
+  }
+  return out;
+}
+
+std::map<std::string, double> CaptchaTask::evaluate() {
+  auto ev = evaluate_captcha(net_, eval_set_, codec_, device_);
+  return {{"char_accuracy", ev.char_accuracy}, {"sequence_accuracy", ev.sequence_accuracy}};
+}
+
+CaptchaReader load_captcha_reader(const std::filesystem::path& model, c10::Device device) {
+  ModelFile file = load_model_file(model);
+  if (file.kind != kModelKind) {
+    throw file_error(model.string(), "is a '" + file.kind + "' model, not a captcha reader");
+  }
+  CaptchaModelConfig config;
+  try {
+    config = CaptchaModelConfig::from_json(file.config);
+  } catch (const Error& e) {
+    throw file_error(model.string(), e.what());
+  }
+  CaptchaNet net(config.net);
+  load_state_dict(*net, file.state, model.string());
+  net->to(device);
+  net->eval();
+  return CaptchaReader{config, LabelCodec(config.charset, config.net.length), net, device};
+}
+
+std::vector<CaptchaPrediction> predict_captcha(CaptchaReader& reader, const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  reader.net->eval();
+  auto probs = torch::softmax(reader.net->forward(images.to(reader.device)), 2).to(torch::kCPU);
+  auto [conf, idx] = probs.max(2);
+  std::vector<CaptchaPrediction> out;
+  for (int64_t i = 0; i < images.size(0); ++i) {
+    CaptchaPrediction p;
+    std::vector<int64_t> indices;
+    for (int64_t k = 0; k < idx.size(1); ++k) {
+      indices.push_back(idx[i][k].item<int64_t>());
+      p.confidence.push_back(conf[i][k].item<double>());
+    }
+    p.label = reader.codec.from_indices(indices);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace seer::captcha

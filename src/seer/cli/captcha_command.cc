@@ -1,1 +1,371 @@
-// placeholder
+// `seer captcha generate | train | eval | predict`
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+#include <torch/torch.h>
+
+#include "seer/captcha/batches.h"
+#include "seer/captcha/folder_dataset.h"
+#include "seer/captcha/generator.h"
+#include "seer/captcha/label_codec.h"
+#include "seer/captcha/model.h"
+#include "seer/captcha/task.h"
+#include "seer/cli/commands.h"
+#include "seer/cli/train_flags.h"
+#include "seer/core/device.h"
+#include "seer/core/error.h"
+#include "seer/core/progress_bar.h"
+
+namespace seer::cli {
+namespace {
+
+using namespace seer::captcha;
+namespace fs = std::filesystem;
+
+// ---- generate -------------------------------------------------------------------------------
+struct GenerateFlags {
+  std::string out;
+  uint64_t count = 1000;
+  uint64_t start = 0;
+  int threads = 0;
+  GeneratorOptions gen;
+};
+
+void run_generate(const GenerateFlags& f) {
+  LabelCodec codec(f.gen.charset, f.gen.length);  // validates charset and length
+  Generator generator(f.gen);
+  const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());
+  ProgressBarOptions bar_options;
+  bar_options.label = "generate";
+  bar_options.unit = "img";
+  ProgressBar bar(static_cast<int64_t>(f.count), bar_options);
+  const uint64_t chunk = 500;
+  for (uint64_t done = 0; done < f.count; done += chunk) {
+    const uint64_t n = std::min(chunk, f.count - done);
+    generator.write_folder(f.out, n, f.start + done, threads);
+    bar.update(static_cast<int64_t>(done + n));
+  }
+  bar.finish();
+  std::cerr << fmt::format("wrote {} captchas to {}\n", f.count, f.out);
+}
+
+// ---- train ----------------------------------------------------------------------------------
+struct TrainCaptchaFlags {
+  TrainFlags common;
+  std::string data = "generated";
+  std::string eval_data;
+  int length = 0;  // 0: 4 for generated data, else taken from the first label of the folder
+  std::string charset = "0123456789";
+  std::string mode = "joint";
+  int64_t batch = 64;
+  int64_t epochs = 0;
+  int64_t eval_count = 1000;
+  double val_fraction = 0.1;
+  bool no_augment = false;
+  bool skip_bad = false;
+  CaptchaNetOptions net;
+};
+
+int infer_length(const fs::path& dir) {
+  // The first image's file-name label (form 1) or first labels file line decides.
+  for (const auto& name : {"labels.txt", "labels.tsv"}) {
+    if (fs::exists(dir / name)) return 0;  // labels files may mix lengths: require --length
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& p : files) {
+    auto stem = p.stem().string();
+    auto cut = stem.find('_');
+    if (!stem.empty() && stem[0] != '.') return static_cast<int>(stem.substr(0, cut).size());
+  }
+  return 0;
+}
+
+nlohmann::json train_config(const TrainCaptchaFlags& f) {
+  int length = f.length;
+  if (length == 0) {
+    if (f.data == "generated") length = 4;
+    else if (fs::is_directory(f.data)) length = infer_length(f.data);
+    if (length == 0) throw Error("cannot infer the captcha length from " + f.data + "; give --length");
+  }
+  LabelCodec codec(f.charset, length);
+  CaptchaNetOptions net = f.net;
+  net.length = length;
+  net.num_classes = codec.num_classes();
+  const bool generated = f.data == "generated";
+  int64_t steps = f.common.steps;
+  if (steps == 0 && f.epochs == 0) steps = generated ? 3000 : 0;
+  nlohmann::json c = {
+      {"task", "captcha"},
+      {"data", f.data},
+      {"eval_data", f.eval_data},
+      {"charset", f.charset},
+      {"length", length},
+      {"mode", f.mode},
+      {"batch", f.batch},
+      {"epochs", f.epochs},
+      {"steps", steps},
+      {"lr", f.common.lr > 0 ? f.common.lr : 2e-3},
+      {"lr_schedule", f.common.lr_schedule.empty() ? "onecycle" : f.common.lr_schedule},
+      {"warmup", f.common.warmup},
+      {"eval_every", f.common.eval_every},
+      {"checkpoint_every", f.common.checkpoint_every},
+      {"log_every", f.common.log_every},
+      {"eval_count", f.eval_count},
+      {"val_fraction", f.val_fraction},
+      {"augment", !f.no_augment},
+      {"skip_bad", f.skip_bad},
+      {"seed", f.common.seed},
+      {"net", net.to_json()},
+  };
+  parse_train_mode(f.mode);
+  return c;
+}
+
+void run_train(TrainCaptchaFlags& f) {
+  apply_runtime(f.common);
+  const auto device = select_device(f.common.device);
+  std::optional<RunDir> run;
+  nlohmann::json config = open_run("captcha", f.common, train_config(f), run);
+
+  CaptchaModelConfig model_config;
+  model_config.net = CaptchaNetOptions::from_json(config.at("net"));
+  model_config.charset = config.at("charset").get<std::string>();
+  LabelCodec codec(model_config.charset, model_config.net.length);
+  const uint64_t seed = config.at("seed").get<uint64_t>();
+  const int64_t batch = config.at("batch").get<int64_t>();
+  const int w = model_config.net.input_width, h = model_config.net.input_height;
+  seed_everything(seed);
+
+  std::unique_ptr<BatchSource> train;
+  Batch eval_set;
+  const std::string data = config.at("data").get<std::string>();
+  const std::string eval_data = config.at("eval_data").get<std::string>();
+  FolderDatasetOptions folder_options;
+  folder_options.skip_bad = config.value("skip_bad", false);
+  if (data == "generated") {
+    GeneratorOptions g;
+    g.length = codec.length();
+    g.charset = codec.charset();
+    g.seed = seed;
+    train = std::make_unique<GeneratedBatches>(Generator(g), codec, batch, w, h);
+    if (eval_data.empty()) {
+      GeneratorOptions e = g;
+      e.seed = seed + 0x9e3779b9ULL;  // a stream the training never sees
+      eval_set = generate_batch(Generator(e), codec, 0, config.at("eval_count").get<int64_t>(), w, h);
+    }
+  } else {
+    FolderDataset dataset(data, codec, folder_options);
+    Batch all = load_folder(dataset, codec, w, h);
+    if (eval_data.empty()) {
+      // Hold out a seeded random fraction of the folder for evaluation.
+      const int64_t n = all.images.size(0);
+      const int64_t held = std::clamp<int64_t>(
+          static_cast<int64_t>(n * config.at("val_fraction").get<double>()), n > 1 ? 1 : 0, n - 1);
+      auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+      auto perm = torch::randperm(n, gen, torch::kInt64);
+      auto ev = perm.slice(0, 0, held), tr = perm.slice(0, held, n);
+      eval_set = {all.images.index_select(0, ev), all.labels.index_select(0, ev)};
+      all = {all.images.index_select(0, tr), all.labels.index_select(0, tr)};
+      std::cerr << fmt::format("{}: {} images for training, {} held out for evaluation\n", data,
+                               all.images.size(0), held);
+    }
+    FolderBatchesOptions fo;
+    fo.batch_size = batch;
+    fo.seed = seed;
+    fo.augment = config.value("augment", true);
+    auto folder = std::make_unique<FolderBatches>(all, fo);
+    const int64_t epochs = config.at("epochs").get<int64_t>();
+    if (config.at("steps").get<int64_t>() == 0) {
+      const int64_t per_epoch = (folder->size() + batch - 1) / batch;
+      config["steps"] = (epochs > 0 ? epochs : 30) * per_epoch;
+      run->write_config(config);
+    }
+    train = std::move(folder);
+  }
+  if (!eval_data.empty()) {
+    FolderDataset eval_folder(eval_data, codec, folder_options);
+    eval_set = load_folder(eval_folder, codec, w, h);
+  }
+
+  CaptchaTask task(model_config, CaptchaNet(model_config.net), std::move(train), eval_set,
+                   parse_train_mode(config.at("mode").get<std::string>()), device);
+  torch::optim::Adam optimizer(task.model().parameters(),
+                               torch::optim::AdamOptions(config.at("lr").get<double>()));
+  auto options = trainer_options(f.common, config);
+  if (options.eval_every == 0) options.eval_every = std::max<int64_t>(100, options.steps / 10);
+  if (options.checkpoint_every == 0) options.checkpoint_every = options.eval_every;
+  options.metric_to_show = "sequence_accuracy";
+  Trainer trainer(*run, options, optimizer, LrSchedule(schedule_options(config)));
+  auto result = trainer.fit(task);
+  report_training(*run, result, f.common.json);
+}
+
+// ---- eval -----------------------------------------------------------------------------------
+struct EvalFlags {
+  std::string model;
+  std::string data;
+  std::string device = "cpu";
+  int threads = 0;
+  bool skip_bad = false;
+  bool json = false;
+  int samples = 8;
+};
+
+void run_eval(const EvalFlags& f) {
+  set_threads(f.threads);
+  auto reader = load_captcha_reader(f.model, select_device(f.device));
+  FolderDatasetOptions fo;
+  fo.skip_bad = f.skip_bad;
+  FolderDataset dataset(f.data, reader.codec, fo);
+  Batch data = load_folder(dataset, reader.codec, reader.config.net.input_width,
+                           reader.config.net.input_height);
+  auto ev = evaluate_captcha(reader.net, data, reader.codec, reader.device);
+  if (f.json) {
+    auto j = ev.to_json(reader.codec.charset());
+    j["skipped"] = dataset.skipped();
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::cout << fmt::format("{} images ({} skipped)\n", ev.count, dataset.skipped());
+  std::cout << fmt::format("character accuracy  {:.4f}\nwhole-captcha accuracy  {:.4f}\n",
+                           ev.char_accuracy, ev.sequence_accuracy);
+  std::cout << "per position:";
+  for (double a : ev.position_accuracy) std::cout << fmt::format(" {:.4f}", a);
+  std::cout << fmt::format("\nworst position {}: ", ev.worst_position);
+  int shown = 0;
+  const auto& cs = reader.codec.charset();
+  for (size_t t = 0; t < ev.worst_confusion.size(); ++t) {
+    for (size_t p = 0; p < ev.worst_confusion[t].size(); ++p) {
+      if (t != p && ev.worst_confusion[t][p] > 0 && shown++ < 10) {
+        std::cout << fmt::format("{}->{} x{}  ", cs[t], cs[p], ev.worst_confusion[t][p]);
+      }
+    }
+  }
+  if (shown == 0) std::cout << "no errors";
+  std::cout << "\nsamples:\n";
+  for (int i = 0; i < std::min<int64_t>(f.samples, ev.count); ++i) {
+    std::cout << fmt::format("  {}  truth {}  predicted {}{}\n",
+                             dataset.items()[i].path.filename().string(), dataset.items()[i].label,
+                             ev.predicted[i], ev.predicted[i] == dataset.items()[i].label ? "" : "  <- wrong");
+  }
+}
+
+// ---- predict --------------------------------------------------------------------------------
+struct PredictFlags {
+  std::string model;
+  std::vector<std::string> images;
+  std::string device = "cpu";
+  bool json = false;
+};
+
+void run_predict(const PredictFlags& f) {
+  set_threads(0);
+  auto reader = load_captcha_reader(f.model, select_device(f.device));
+  const int w = reader.config.net.input_width, h = reader.config.net.input_height;
+  auto input = torch::empty({static_cast<int64_t>(f.images.size()), 1, h, w});
+  for (size_t i = 0; i < f.images.size(); ++i) {
+    cv::Mat img = cv::imread(f.images[i], cv::IMREAD_COLOR);
+    if (img.empty()) {
+      throw file_error(f.images[i], fs::exists(f.images[i]) ? "cannot decode image" : "no such file");
+    }
+    to_model_input(img, w, h, input.data_ptr<float>() + i * w * h);
+  }
+  auto predictions = predict_captcha(reader, input);
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    const auto& p = predictions[i];
+    if (f.json) {
+      std::cout << nlohmann::json{{"image", f.images[i]}, {"label", p.label},
+                                  {"confidence", p.confidence}}.dump()
+                << std::endl;
+    } else {
+      std::cout << fmt::format("{}\t{}\t", f.images[i], p.label);
+      for (size_t k = 0; k < p.confidence.size(); ++k) {
+        std::cout << fmt::format("{}{:.3f}", k ? " " : "", p.confidence[k]);
+      }
+      std::cout << "\n";
+    }
+  }
+}
+
+void add_generator_flags(CLI::App* cmd, GeneratorOptions& g) {
+  cmd->add_option("--length", g.length, "Characters per captcha")->capture_default_str();
+  cmd->add_option("--charset", g.charset, "Characters to draw from")->capture_default_str();
+  cmd->add_option("--seed", g.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--width", g.width, "Image width")->capture_default_str();
+  cmd->add_option("--height", g.height, "Image height")->capture_default_str();
+}
+
+}  // namespace
+
+void add_captcha_command(CLI::App& app) {
+  auto* captcha = app.add_subcommand("captcha", "Multi-task captcha reader");
+  captcha->require_subcommand(1);
+
+  auto gen = std::make_shared<GenerateFlags>();
+  auto* g = captcha->add_subcommand("generate", "Write synthetic captchas <label>_<index>.png");
+  g->add_option("--out", gen->out, "Output folder")->required();
+  g->add_option("--count", gen->count, "How many images")->capture_default_str();
+  g->add_option("--start", gen->start, "First index of the seed's stream")->capture_default_str();
+  g->add_option("--threads", gen->threads, "Worker threads (0 = all cores)");
+  add_generator_flags(g, gen->gen);
+  g->callback([gen] { run_generate(*gen); });
+
+  auto tr = std::make_shared<TrainCaptchaFlags>();
+  auto* t = captcha->add_subcommand("train", "Train a reader on generated captchas or a folder");
+  t->add_option("--data", tr->data, "'generated' (endless synthetic stream) or a labelled folder")
+      ->capture_default_str();
+  t->add_option("--eval-data", tr->eval_data,
+                "Labelled folder to evaluate on (default: an unseen generated stream, or a "
+                "held-out part of --data)");
+  t->add_option("--length", tr->length, "Characters per captcha (default: 4, or from the data)");
+  t->add_option("--charset", tr->charset, "Characters")->capture_default_str();
+  t->add_option("--mode", tr->mode, "joint (sum of head losses) or alternate (one head per step)")
+      ->capture_default_str();
+  t->add_option("--batch", tr->batch, "Images per step")->capture_default_str();
+  t->add_option("--epochs", tr->epochs, "Epochs over a folder (instead of --steps)");
+  t->add_option("--eval-count", tr->eval_count, "Generated evaluation images")->capture_default_str();
+  t->add_option("--val-fraction", tr->val_fraction, "Held-out fraction of a folder")
+      ->capture_default_str();
+  t->add_flag("--no-augment", tr->no_augment, "No random affine jitter of folder images");
+  t->add_flag("--skip-bad", tr->skip_bad, "Skip (and count) bad images instead of failing");
+  t->add_option("--input-width", tr->net.input_width, "Network input width")->capture_default_str();
+  t->add_option("--input-height", tr->net.input_height, "Network input height")
+      ->capture_default_str();
+  t->add_option("--channels", tr->net.channels, "Channels of each trunk block")
+      ->capture_default_str();
+  t->add_option("--convs-per-block", tr->net.convs_per_block, "Conv layers per block")
+      ->capture_default_str();
+  t->add_option("--head-hidden", tr->net.head_hidden, "Hidden units per head (0: linear)")
+      ->capture_default_str();
+  t->add_option("--dropout", tr->net.dropout, "Dropout before the heads")->capture_default_str();
+  add_train_flags(t, tr->common);
+  t->callback([tr] { run_train(*tr); });
+
+  auto ev = std::make_shared<EvalFlags>();
+  auto* e = captcha->add_subcommand("eval", "Accuracy of a model on a labelled folder");
+  e->add_option("--model", ev->model, "model.pt or a checkpoint")->required();
+  e->add_option("--data", ev->data, "Labelled folder")->required();
+  e->add_option("--device", ev->device, "cpu, cuda or auto")->capture_default_str();
+  e->add_option("--threads", ev->threads, "CPU threads (0 = all cores)");
+  e->add_option("--samples", ev->samples, "Sample predictions to print")->capture_default_str();
+  e->add_flag("--skip-bad", ev->skip_bad, "Skip (and count) bad images instead of failing");
+  e->add_flag("--json", ev->json, "Print one JSON object");
+  e->callback([ev] { run_eval(*ev); });
+
+  auto pr = std::make_shared<PredictFlags>();
+  auto* p = captcha->add_subcommand("predict", "Read captcha images");
+  p->add_option("--model", pr->model, "model.pt or a checkpoint")->required();
+  p->add_option("images", pr->images, "Image files")->required();
+  p->add_option("--device", pr->device, "cpu, cuda or auto")->capture_default_str();
+  p->add_flag("--json", pr->json, "One JSON object per image");
+  p->callback([pr] { run_predict(*pr); });
+}
+
+}  // namespace seer::cli

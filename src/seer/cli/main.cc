@@ -1,1 +1,31 @@
-int main() { return 0; }
+// The `seer` program: one executable, one subcommand group per model family.
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+
+#include "seer/cli/commands.h"
+#include "seer/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"seer: classic deep-learning systems of vision and language, in C++"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "seer 0.1.0");
+  seer::cli::add_captcha_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const seer::Error& e) {
+    std::cerr << "seer: error: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    std::cerr << "seer: error: " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "seer: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,1 +1,106 @@
-// placeholder
+#include "seer/core/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "seer/core/error.h"
+
+namespace seer {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Beside the target (rename is only atomic within one file system), hidden (folder listings
+// skip it), and unique per process and call (threads may write the same folder at once).
+fs::path temp_path_for(const fs::path& path) {
+  static std::atomic<unsigned long> counter{0};
+  return path.parent_path() / ("." + path.filename().string() + ".tmp-" +
+                               std::to_string(::getpid()) + "-" + std::to_string(counter++));
+}
+
+// The data must be on disk before the rename is: otherwise a crash can leave the new name
+// pointing at an empty file. An fsync on a read-only descriptor flushes the file all the same.
+void sync_file(const fs::path& temp, const fs::path& target) {
+  int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    throw file_error(target.string(), std::string("cannot sync temporary file: ") + std::strerror(err));
+  }
+  ::close(fd);
+}
+
+// Makes the rename itself durable. Best effort: some file systems refuse to sync a folder, and
+// the file is already complete either way.
+void sync_folder(const fs::path& folder) {
+  int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+void write_file_atomic(const fs::path& path, std::string_view bytes) {
+  write_file_atomic(path, [bytes](std::ostream& out) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  });
+}
+
+void write_file_atomic(const fs::path& path, const std::function<void(std::ostream&)>& writer) {
+  const fs::path parent = path.parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) throw file_error(parent.string(), "cannot create folder: " + ec.message());
+  }
+  const fs::path temp = temp_path_for(path);
+  auto discard = [&] {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+  };
+  try {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      throw file_error(path.string(), std::string("cannot create temporary file: ") + std::strerror(errno));
+    }
+    writer(out);
+    out.flush();
+    if (!out) throw file_error(path.string(), "write failed (disk full?)");
+    out.close();
+    if (out.fail()) throw file_error(path.string(), "write failed (disk full?)");
+    sync_file(temp, path);
+  } catch (...) {
+    discard();
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) {
+    discard();
+    throw file_error(path.string(), "cannot replace file: " + ec.message());
+  }
+  sync_folder(parent);
+}
+
+std::string read_file(const fs::path& path) {
+  // file_size also rejects folders and missing files, with the system's wording.
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) throw file_error(path.string(), "cannot read: " + ec.message());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw file_error(path.string(), std::string("cannot read: ") + std::strerror(errno));
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (static_cast<uintmax_t>(in.gcount()) != size) {
+    throw file_error(path.string(), "cannot read: file changed while reading");
+  }
+  return bytes;
+}
+
+}  // namespace seer

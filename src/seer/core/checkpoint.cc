@@ -1,1 +1,145 @@
-// placeholder
+#include "seer/core/checkpoint.h"
+
+#include <sstream>
+
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+#include "seer/core/atomic_file.h"
+#include "seer/core/error.h"
+
+namespace seer {
+namespace {
+
+c10::Dict<std::string, at::Tensor> to_dict(const std::map<std::string, torch::Tensor>& tensors) {
+  c10::Dict<std::string, at::Tensor> dict;
+  for (const auto& [name, t] : tensors) dict.insert(name, t.detach().to(torch::kCPU).contiguous());
+  return dict;
+}
+
+std::map<std::string, torch::Tensor> from_dict(const c10::IValue& value, const std::string& origin,
+                                               const std::string& key) {
+  if (!value.isGenericDict()) throw file_error(origin, "'" + key + "' is not a dict of tensors");
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& entry : value.toGenericDict()) {
+    if (!entry.key().isString() || !entry.value().isTensor()) {
+      throw file_error(origin, "'" + key + "' holds a non-tensor entry");
+    }
+    out.emplace(entry.key().toStringRef(), entry.value().toTensor());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> state_dict(const torch::nn::Module& module) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) {
+    out.emplace(p.key(), p.value().detach().to(torch::kCPU));
+  }
+  for (const auto& b : module.named_buffers(/*recurse=*/true)) {
+    out.emplace(b.key(), b.value().detach().to(torch::kCPU));
+  }
+  return out;
+}
+
+void load_state_dict(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& state,
+                     const std::string& origin) {
+  torch::NoGradGuard no_grad;
+  size_t used = 0;
+  auto assign = [&](const std::string& name, torch::Tensor& target) {
+    auto it = state.find(name);
+    if (it == state.end()) throw file_error(origin, "missing tensor '" + name + "'");
+    if (it->second.sizes() != target.sizes()) {
+      std::ostringstream msg;
+      msg << "tensor '" << name << "' has shape " << it->second.sizes() << ", the model expects "
+          << target.sizes();
+      throw file_error(origin, msg.str());
+    }
+    target.copy_(it->second);
+    ++used;
+  };
+  for (auto& p : module.named_parameters(true)) assign(p.key(), p.value());
+  for (auto& b : module.named_buffers(true)) assign(b.key(), b.value());
+  if (used != state.size()) {
+    for (const auto& [name, t] : state) {
+      bool known = module.named_parameters(true).contains(name) ||
+                   module.named_buffers(true).contains(name);
+      if (!known) throw file_error(origin, "unexpected tensor '" + name + "' for this model");
+    }
+  }
+}
+
+void save_model_file(const std::filesystem::path& path, const ModelFile& file) {
+  c10::impl::GenericDict top(c10::StringType::get(), c10::AnyType::get());
+  top.insert("format", std::string("seer"));
+  top.insert("version", static_cast<int64_t>(kModelFileVersion));
+  top.insert("kind", file.kind);
+  top.insert("config", file.config.dump());
+  top.insert("state_dict", to_dict(file.state));
+  top.insert("extra", to_dict(file.extra));
+  std::vector<char> bytes = torch::pickle_save(c10::IValue(top));
+  write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
+}
+
+ModelFile load_model_file(const std::filesystem::path& path) {
+  const std::string origin = path.string();
+  std::string bytes = read_file(path);
+  c10::IValue value;
+  try {
+    value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+  } catch (const std::exception& e) {
+    throw file_error(origin, "not a seer model file (cannot unpickle: " +
+                                 std::string(e.what()).substr(0, 200) + ")");
+  }
+  if (!value.isGenericDict()) throw file_error(origin, "not a seer model file (not a dict)");
+  auto dict = value.toGenericDict();
+  auto get = [&](const std::string& key) -> c10::IValue {
+    if (!dict.contains(key)) throw file_error(origin, "not a seer model file (no '" + key + "')");
+    return dict.at(key);
+  };
+  if (!get("format").isString() || get("format").toStringRef() != "seer") {
+    throw file_error(origin, "not a seer model file (format is not 'seer')");
+  }
+  int64_t version = get("version").toInt();
+  if (version > kModelFileVersion) {
+    throw file_error(origin, "model file version " + std::to_string(version) +
+                                 " is newer than this seer understands (" +
+                                 std::to_string(kModelFileVersion) + ")");
+  }
+  ModelFile file;
+  file.kind = get("kind").toStringRef();
+  try {
+    file.config = nlohmann::json::parse(get("config").toStringRef());
+  } catch (const nlohmann::json::exception& e) {
+    throw file_error(origin, std::string("malformed config: ") + e.what());
+  }
+  file.state = from_dict(get("state_dict"), origin, "state_dict");
+  if (dict.contains("extra")) file.extra = from_dict(dict.at("extra"), origin, "extra");
+  return file;
+}
+
+std::filesystem::path optimizer_path_for(const std::filesystem::path& checkpoint) {
+  auto p = checkpoint;
+  p.replace_extension(".optim");
+  return p;
+}
+
+void save_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  write_file_atomic(path, [&](std::ostream& out) { archive.save_to(out); });
+}
+
+void load_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer) {
+  if (!std::filesystem::exists(path)) throw file_error(path.string(), "optimizer state not found");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path.string());
+    optimizer.load(archive);
+  } catch (const c10::Error& e) {
+    throw file_error(path.string(), std::string("cannot read optimizer state: ") + e.what_without_backtrace());
+  }
+}
+
+}  // namespace seer

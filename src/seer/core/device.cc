@@ -1,1 +1,37 @@
-// placeholder
+#include "seer/core/device.h"
+
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include "seer/core/error.h"
+
+namespace seer {
+
+c10::Device select_device(const std::string& name) {
+  if (name == "auto") {
+    return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  }
+  c10::Device device(c10::kCPU);
+  try {
+    device = c10::Device(name);
+  } catch (const std::exception&) {
+    throw Error("unknown device '" + name + "' (expected cpu, cuda, cuda:N or auto)");
+  }
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    throw Error("device '" + name + "' requested but this LibTorch build or machine has no CUDA");
+  }
+  return device;
+}
+
+int set_threads(int n) {
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(n);
+  return at::get_num_threads();
+}
+
+void seed_everything(uint64_t seed) { torch::manual_seed(seed); }
+
+}  // namespace seer

@@ -1,1 +1,262 @@
-// placeholder
+#include "seer/core/trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <set>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "seer/core/atomic_file.h"
+#include "seer/core/checkpoint.h"
+#include "seer/core/error.h"
+#include "seer/core/line_plot.h"
+#include "seer/core/metrics_log.h"
+#include "seer/core/progress_bar.h"
+
+namespace seer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::atomic<bool> g_interrupted{false};
+
+void on_sigint(int) {
+  if (g_interrupted.exchange(true)) {
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+  }
+}
+
+// Installs the Ctrl-C handler for the lifetime of one fit().
+class SigintScope {
+ public:
+  explicit SigintScope(bool enabled) : enabled_(enabled) {
+    g_interrupted = false;
+    if (enabled_) previous_ = std::signal(SIGINT, on_sigint);
+  }
+  ~SigintScope() {
+    if (enabled_) std::signal(SIGINT, previous_);
+  }
+
+ private:
+  bool enabled_;
+  void (*previous_)(int) = SIG_DFL;
+};
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+torch::Tensor cpu_rng_state() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void set_cpu_rng_state(const torch::Tensor& state) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+
+// Running means of a step's named scalars between two log lines.
+class Averages {
+ public:
+  void add(const std::map<std::string, torch::Tensor>& values) {
+    for (const auto& [name, t] : values) sums_[name] += t.detach().item<double>();
+    ++count_;
+  }
+  bool empty() const { return count_ == 0; }
+  std::map<std::string, double> take() {
+    std::map<std::string, double> out;
+    for (const auto& [name, s] : sums_) out[name] = s / count_;
+    sums_.clear();
+    count_ = 0;
+    return out;
+  }
+
+ private:
+  std::map<std::string, double> sums_;
+  int64_t count_ = 0;
+};
+
+}  // namespace
+
+Trainer::Trainer(RunDir run, TrainerOptions options, torch::optim::Optimizer& optimizer,
+                 LrSchedule schedule)
+    : run_(std::move(run)), options_(options), optimizer_(optimizer), schedule_(std::move(schedule)) {
+  if (options_.steps < 0) throw Error("number of training steps must be >= 0");
+  if (options_.log_every < 1) options_.log_every = 1;
+}
+
+void Trainer::set_lr(double lr) {
+  for (auto& group : optimizer_.param_groups()) group.options().set_lr(lr);
+}
+
+void Trainer::save_checkpoint(TrainTask& task, int64_t step) {
+  const auto path = run_.checkpoint_path(step);
+  save_optimizer(optimizer_path_for(path), optimizer_);  // sidecar first: a .pt implies both
+  ModelFile file{task.model_kind(), task.model_config(), state_dict(task.model()), {}};
+  file.extra["step"] = torch::tensor(step, torch::kInt64);
+  file.extra["rng_cpu"] = cpu_rng_state();
+  save_model_file(path, file);
+  run_.prune_checkpoints(options_.keep_checkpoints);
+}
+
+int64_t Trainer::restore(TrainTask& task) {
+  auto latest = run_.latest_checkpoint();
+  if (!latest) return 0;
+  ModelFile file = load_model_file(*latest);
+  if (file.kind != task.model_kind()) {
+    throw file_error(latest->string(), "checkpoint of a '" + file.kind + "' model, this run trains '" +
+                                           task.model_kind() + "'");
+  }
+  load_state_dict(task.model(), file.state, latest->string());
+  load_optimizer(optimizer_path_for(*latest), optimizer_);
+  if (auto it = file.extra.find("rng_cpu"); it != file.extra.end()) set_cpu_rng_state(it->second);
+  auto it = file.extra.find("step");
+  if (it == file.extra.end()) throw file_error(latest->string(), "checkpoint has no step");
+  return it->second.item<int64_t>();
+}
+
+TrainResult Trainer::fit(TrainTask& task) {
+  const auto started = Clock::now();
+  SigintScope sigint(options_.handle_sigint);
+  TrainResult result;
+  result.start_step = options_.resume ? restore(task) : 0;
+  if (!options_.resume) std::filesystem::remove(run_.metrics_path());
+  MetricsLog log(run_.metrics_path(), options_.resume ? result.start_step : -1);
+
+  ProgressBarOptions bar_options;
+  bar_options.label = "train";
+  bar_options.unit = "step";
+  bar_options.enabled = options_.progress;
+  ProgressBar bar(options_.steps, bar_options);
+  bar.set_start(result.start_step);
+
+  auto evaluate = [&](int64_t step) {
+    torch::NoGradGuard no_grad;
+    task.model().eval();
+    auto metrics = task.evaluate();
+    task.model().train();
+    nlohmann::json record = {{"step", step}, {"phase", "eval"}};
+    for (const auto& [k, v] : metrics) record[k] = v;
+    log.append(record);
+    write_plots(run_);
+    return metrics;
+  };
+
+  Averages averages;
+  std::map<std::string, double> shown;  // latest train averages and eval metric for the bar
+  double train_seconds = 0;
+  int64_t step = result.start_step;
+  task.model().train();
+  while (step < options_.steps) {
+    const auto step_start = Clock::now();
+    const double lr = schedule_.at(step);
+    set_lr(lr);
+    optimizer_.zero_grad();
+    auto out = task.train_step(step);
+    auto loss = out.find("loss");
+    if (loss == out.end()) throw std::logic_error("TrainTask::train_step returned no 'loss'");
+    loss->second.backward();
+    optimizer_.step();
+    task.after_step(step);
+    averages.add(out);
+    train_seconds += seconds_since(step_start);
+    ++step;
+
+    const int64_t done_here = step - result.start_step;
+    const double rate = done_here * task.items_per_step() / std::max(1e-9, train_seconds);
+    if (step % options_.log_every == 0 || step == options_.steps) {
+      auto means = averages.take();
+      nlohmann::json record = {{"step", step}, {"phase", "train"}, {"lr", lr},
+                               {"time", seconds_since(started)}, {"items_per_s", rate}};
+      for (const auto& [k, v] : means) {
+        record[k] = v;
+        shown[k] = v;
+      }
+      log.append(record);
+    }
+    if (options_.eval_every > 0 && step % options_.eval_every == 0 && step < options_.steps) {
+      auto metrics = evaluate(step);
+      if (auto it = metrics.find(options_.metric_to_show); it != metrics.end()) {
+        shown["eval_" + it->first] = it->second;
+      }
+    }
+    std::vector<std::pair<std::string, double>> bar_metrics(shown.begin(), shown.end());
+    bar_metrics.emplace_back(task.item_unit() + "/s", rate);
+    bar.update(step, bar_metrics);
+
+    if (options_.checkpoint_every > 0 && step % options_.checkpoint_every == 0 &&
+        step < options_.steps) {
+      save_checkpoint(task, step);
+    }
+    if (g_interrupted) {
+      result.stop_reason = "interrupted";
+      break;
+    }
+    if (options_.max_minutes > 0 && seconds_since(started) >= options_.max_minutes * 60) {
+      result.stop_reason = "max-minutes";
+      break;
+    }
+  }
+  bar.finish();
+  if (!averages.empty()) {
+    nlohmann::json record = {{"step", step}, {"phase", "train"}, {"lr", schedule_.at(step - 1)},
+                             {"time", seconds_since(started)}};
+    for (const auto& [k, v] : averages.take()) record[k] = v;
+    log.append(record);
+  }
+
+  result.steps_done = step;
+  result.completed = step >= options_.steps;
+  result.items_per_second =
+      (step - result.start_step) * task.items_per_step() / std::max(1e-9, train_seconds);
+  save_checkpoint(task, step);  // so that --resume continues an unfinished run
+  result.final_eval = evaluate(step);
+
+  ModelFile final_model{task.model_kind(), task.model_config(), state_dict(task.model()), {}};
+  save_model_file(run_.model_path(), final_model);
+  nlohmann::json model_json = {{"kind", final_model.kind}, {"config", final_model.config},
+                               {"steps", step}, {"completed", result.completed},
+                               {"final_eval", result.final_eval}};
+  auto json_path = run_.model_path();
+  json_path.replace_extension(".json");
+  write_file_atomic(json_path, model_json.dump(2) + "\n");
+  result.seconds = seconds_since(started);
+  return result;
+}
+
+void Trainer::write_plots(const RunDir& run) {
+  if (!std::filesystem::exists(run.metrics_path())) return;
+  auto records = MetricsLog::read(run.metrics_path());
+  auto train = collect_series(records, "train");
+  auto eval = collect_series(records, "eval");
+  static const std::set<std::string> skip = {"lr", "time", "items_per_s"};
+  std::vector<Series> losses, metrics;
+  for (auto& [name, xy] : train) {
+    if (skip.count(name)) continue;
+    Series s{"train " + name, std::move(xy.first), std::move(xy.second)};
+    (name.find("loss") != std::string::npos ? losses : metrics).push_back(std::move(s));
+  }
+  for (auto& [name, xy] : eval) {
+    Series s{"eval " + name, std::move(xy.first), std::move(xy.second)};
+    (name.find("loss") != std::string::npos ? losses : metrics).push_back(std::move(s));
+  }
+  LinePlotOptions loss_plot;
+  loss_plot.title = "loss";
+  loss_plot.y_label = "loss";
+  loss_plot.log_y = true;
+  write_line_plot(run.plots_dir() / "loss.png", losses, loss_plot);
+  LinePlotOptions metric_plot;
+  metric_plot.title = "accuracy";
+  metric_plot.y_label = "accuracy";
+  write_line_plot(run.plots_dir() / "accuracy.png", metrics, metric_plot);
+}
+
+}  // namespace seer

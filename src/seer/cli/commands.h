@@ -1,0 +1,10 @@
+// Each command group adds its subcommands to the `seer` program.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace seer::cli {
+
+void add_captcha_command(CLI::App& app);
+
+}  // namespace seer::cli

@@ -1,0 +1,127 @@
+#include "seer/cli/train_flags.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "seer/core/device.h"
+#include "seer/core/error.h"
+
+namespace seer::cli {
+
+void add_train_flags(CLI::App* app, TrainFlags& f) {
+  app->add_option("--run", f.run, "Run folder (default runs/<task>-<time>)");
+  app->add_option("--seed", f.seed, "Random seed (data stream, initialisation, dropout)")
+      ->capture_default_str();
+  app->add_option("--threads", f.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  app->add_option("--device", f.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  app->add_flag("--resume", f.resume,
+                "Continue the run's latest checkpoint (with its stored config.json)");
+  app->add_option("--max-minutes", f.max_minutes,
+                  "Stop cleanly (checkpoint and model saved) after this much wall time");
+  app->add_option("--steps", f.steps, "Optimisation steps");
+  app->add_option("--lr", f.lr, "Peak learning rate");
+  app->add_option("--lr-schedule", f.lr_schedule, "constant, step, cosine, linear or onecycle");
+  app->add_option("--warmup", f.warmup, "Linear warm-up steps");
+  app->add_option("--eval-every", f.eval_every, "Evaluate every N steps");
+  app->add_option("--checkpoint-every", f.checkpoint_every, "Checkpoint every N steps");
+  app->add_option("--log-every", f.log_every, "Write a metrics line every N steps")
+      ->capture_default_str();
+  app->add_flag("--no-progress", f.no_progress, "No progress bar");
+  app->add_flag("--json", f.json, "Print the result as one JSON object on stdout");
+}
+
+void apply_runtime(const TrainFlags& flags) {
+  set_threads(flags.threads);
+  select_device(flags.device);  // fails early on an unusable device
+}
+
+namespace {
+
+std::optional<std::filesystem::path> newest_run(const std::string& task) {
+  std::optional<std::filesystem::path> best;
+  if (!std::filesystem::is_directory("runs")) return best;
+  for (const auto& e : std::filesystem::directory_iterator("runs")) {
+    const auto name = e.path().filename().string();
+    if (e.is_directory() && name.rfind(task + "-", 0) == 0 && (!best || e.path() > *best)) {
+      best = e.path();
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohmann::json config,
+                        std::optional<RunDir>& run) {
+  if (flags.resume) {
+    std::optional<std::filesystem::path> dir;
+    if (!flags.run.empty()) dir = flags.run;
+    else dir = newest_run(task);
+    if (dir && std::filesystem::exists(*dir / "config.json")) {
+      run.emplace(*dir);
+      auto stored = run->read_config();
+      std::cerr << "resuming " << dir->string() << "\n";
+      return stored;
+    }
+    if (!flags.run.empty()) {
+      warn("--resume: " + flags.run + " has no config.json yet; starting a new run there");
+    } else {
+      throw Error("--resume: no run folder runs/" + task + "-* to resume; give --run DIR");
+    }
+  }
+  run.emplace(RunDir::create(task, flags.run.empty()
+                                       ? std::nullopt
+                                       : std::optional<std::filesystem::path>(flags.run)));
+  run->write_config(config);
+  return config;
+}
+
+TrainerOptions trainer_options(const TrainFlags& flags, const nlohmann::json& config) {
+  TrainerOptions o;
+  o.steps = config.at("steps").get<int64_t>();
+  o.eval_every = config.value("eval_every", int64_t{0});
+  o.checkpoint_every = config.value("checkpoint_every", int64_t{0});
+  o.log_every = config.value("log_every", int64_t{20});
+  o.max_minutes = flags.max_minutes;
+  o.resume = flags.resume;
+  o.progress = !flags.no_progress;
+  return o;
+}
+
+LrScheduleOptions schedule_options(const nlohmann::json& config) {
+  LrScheduleOptions s;
+  s.kind = config.at("lr_schedule").get<std::string>();
+  s.base_lr = config.at("lr").get<double>();
+  s.total_steps = config.at("steps").get<int64_t>();
+  s.warmup_steps = config.value("warmup", int64_t{0});
+  return s;
+}
+
+void report_training(const RunDir& run, const TrainResult& result, bool json) {
+  if (json) {
+    nlohmann::json j = {{"run", run.root().string()},
+                        {"model", run.model_path().string()},
+                        {"steps", result.steps_done},
+                        {"completed", result.completed},
+                        {"stop_reason", result.stop_reason},
+                        {"seconds", result.seconds},
+                        {"items_per_second", result.items_per_second},
+                        {"eval", result.final_eval}};
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::cerr << fmt::format("{} after {} steps in {:.1f} s ({:.1f} items/s){}\n",
+                           result.completed ? "finished" : "stopped", result.steps_done,
+                           result.seconds, result.items_per_second,
+                           result.stop_reason.empty() ? "" : " [" + result.stop_reason + "]");
+  for (const auto& [k, v] : result.final_eval) std::cerr << fmt::format("  {} = {:.4f}\n", k, v);
+  std::cerr << "run folder: " << run.root().string() << " (model.pt, metrics.jsonl, plots/)\n";
+  if (!result.completed) {
+    std::cerr << "continue with: --run " << run.root().string() << " --resume\n";
+  }
+}
+
+}  // namespace seer::cli

@@ -1,0 +1,52 @@
+// Flags every `seer <model> train` shares (run folder, seed, threads, device, resume, time
+// limit, schedule, logging), and turning them into a run folder and a Trainer's options.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "seer/core/lr_schedule.h"
+#include "seer/core/run_dir.h"
+#include "seer/core/trainer.h"
+
+namespace seer::cli {
+
+struct TrainFlags {
+  std::string run;                 // --run DIR (default runs/<task>-<time>)
+  uint64_t seed = 1;               // --seed
+  int threads = 0;                 // --threads (0: all cores)
+  std::string device = "cpu";      // --device cpu|cuda|auto
+  bool resume = false;             // --resume
+  double max_minutes = 0;          // --max-minutes
+  int64_t steps = 0;               // --steps (0: the task's default)
+  double lr = 0;                   // --lr (0: the task's default)
+  std::string lr_schedule = "";    // --lr-schedule ("" : the task's default)
+  int64_t warmup = 0;              // --warmup steps
+  int64_t eval_every = 0;          // --eval-every (0: the task's default)
+  int64_t checkpoint_every = 0;    // --checkpoint-every (0: the task's default)
+  int64_t log_every = 20;          // --log-every
+  bool no_progress = false;        // --no-progress
+  bool json = false;               // --json: print the result as one JSON object
+};
+
+void add_train_flags(CLI::App* app, TrainFlags& flags);
+
+// Runtime flags (threads, device) and what they mean for this process; returns the device name.
+void apply_runtime(const TrainFlags& flags);
+
+// The run folder: --run, or with --resume and no --run the newest runs/<task>-*, or a new one.
+// With --resume, the stored config.json replaces `config` (the run continues as it started);
+// otherwise `config` is written. Returns the config in force.
+nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohmann::json config,
+                        std::optional<RunDir>& run);
+
+TrainerOptions trainer_options(const TrainFlags& flags, const nlohmann::json& config);
+LrScheduleOptions schedule_options(const nlohmann::json& config);
+
+// Prints the end of a training run for a person (stderr) or as JSON (stdout).
+void report_training(const RunDir& run, const TrainResult& result, bool json);
+
+}  // namespace seer::cli

@@ -1,0 +1,47 @@
+// Model files and checkpoints.
+//
+// A model file (model.pt, checkpoints/step-N.pt) is a pickled dict that both
+// `torch::pickle_load` and Python's `torch.load` read:
+//   {"format": "seer", "version": 1, "kind": "<model kind>", "config": "<JSON text>",
+//    "state_dict": {"<parameter or buffer name>": Tensor, ...},
+//    "extra": {"<name>": Tensor, ...}}            (training state: step, RNG, ...)
+// The optimizer's state goes to a sidecar (step-N.optim, LibTorch archive format), written
+// before the .pt so that a complete .pt always has its sidecar.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+namespace seer {
+
+inline constexpr int kModelFileVersion = 1;
+
+struct ModelFile {
+  std::string kind;                              // e.g. "captcha"
+  nlohmann::json config;                         // what is needed to rebuild the model
+  std::map<std::string, torch::Tensor> state;    // parameters and buffers by name
+  std::map<std::string, torch::Tensor> extra;    // training state, empty in final models
+};
+
+// The module's parameters and buffers by their dotted names, detached, on CPU.
+std::map<std::string, torch::Tensor> state_dict(const torch::nn::Module& module);
+// Copies tensors into the module by name; seer::Error naming `origin` on a missing or
+// unexpected name or a shape mismatch.
+void load_state_dict(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& state,
+                     const std::string& origin);
+
+void save_model_file(const std::filesystem::path& path, const ModelFile& file);  // atomic
+ModelFile load_model_file(const std::filesystem::path& path);  // seer::Error if not a seer file
+
+void save_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer);
+void load_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer);
+
+// The sidecar of a checkpoint: step-N.pt -> step-N.optim.
+std::filesystem::path optimizer_path_for(const std::filesystem::path& checkpoint);
+
+}  // namespace seer

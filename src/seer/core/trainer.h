@@ -1,0 +1,88 @@
+// The one training loop every seer model uses.
+//
+// A model plugs in as a TrainTask (its module, one step's named losses, an evaluation); the
+// Trainer owns everything around it: the learning-rate schedule, metrics.jsonl, the progress
+// bar, periodic evaluation, atomic checkpoints, --resume, --max-minutes, Ctrl-C, plots and the
+// final model file.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include "seer/core/lr_schedule.h"
+#include "seer/core/run_dir.h"
+
+namespace seer {
+
+class TrainTask {
+ public:
+  virtual ~TrainTask() = default;
+
+  virtual torch::nn::Module& model() = 0;
+  // Kind and config written into model files, enough to rebuild the model for inference.
+  virtual std::string model_kind() const = 0;
+  virtual nlohmann::json model_config() const = 0;
+
+  // Forward pass of step `step` (0-based; the task picks its batch from it, so a resumed run
+  // sees the same data). Returns named scalars: "loss" is back-propagated; every entry
+  // (losses, accuracies) is averaged into the metrics log.
+  virtual std::map<std::string, torch::Tensor> train_step(int64_t step) = 0;
+  // Called after each optimizer step (e.g. a max-norm constraint).
+  virtual void after_step(int64_t /*step*/) {}
+  // Evaluation on held-out data: named metrics (accuracy, ...). Called in eval mode.
+  virtual std::map<std::string, double> evaluate() = 0;
+  // Examples per step, for the rate shown and logged (images/s, sentences/s).
+  virtual int64_t items_per_step() const { return 1; }
+  virtual std::string item_unit() const { return "item"; }
+};
+
+struct TrainerOptions {
+  int64_t steps = 1000;           // optimisation steps in the whole run
+  int64_t log_every = 20;         // a "train" line in metrics.jsonl every N steps
+  int64_t eval_every = 0;         // evaluate every N steps (0: only at the end)
+  int64_t checkpoint_every = 0;   // checkpoint every N steps (0: only at the end / on stop)
+  int keep_checkpoints = 2;       // newest checkpoints kept on disk
+  double max_minutes = 0;         // stop cleanly after this much wall time (0: no limit)
+  bool resume = false;            // continue from the run's latest checkpoint if there is one
+  bool progress = true;           // show the progress bar
+  bool handle_sigint = true;      // Ctrl-C: checkpoint, save, stop (a second Ctrl-C kills)
+  std::string metric_to_show = "accuracy";  // eval metric shown in the progress bar
+};
+
+struct TrainResult {
+  int64_t start_step = 0;           // > 0 when resumed
+  int64_t steps_done = 0;           // the step count reached (== options.steps when complete)
+  bool completed = false;           // false when stopped by --max-minutes or Ctrl-C
+  std::string stop_reason;          // "", "max-minutes", "interrupted"
+  double seconds = 0;               // wall time of this invocation
+  double items_per_second = 0;      // training throughput of this invocation
+  std::map<std::string, double> final_eval;
+};
+
+class Trainer {
+ public:
+  Trainer(RunDir run, TrainerOptions options, torch::optim::Optimizer& optimizer,
+          LrSchedule schedule);
+
+  TrainResult fit(TrainTask& task);
+
+  // Re-draws plots/*.png from metrics.jsonl.
+  static void write_plots(const RunDir& run);
+
+ private:
+  void save_checkpoint(TrainTask& task, int64_t step);
+  int64_t restore(TrainTask& task);  // returns the step to continue from
+  void set_lr(double lr);
+
+  RunDir run_;
+  TrainerOptions options_;
+  torch::optim::Optimizer& optimizer_;
+  LrSchedule schedule_;
+};
+
+}  // namespace seer

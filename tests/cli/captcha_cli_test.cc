@@ -1,0 +1,129 @@
+// The `seer captcha` commands end to end, as a user runs them.
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(SEER_EXE) + " " + args + " 2>&1";
+  Result r{0, ""};
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// The last line of output that parses as a JSON object.
+nlohmann::json last_json(const std::string& out) {
+  nlohmann::json found;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    auto line = out.substr(start, end - start);
+    if (!line.empty() && line[0] == '{') {
+      try {
+        found = nlohmann::json::parse(line);
+      } catch (...) {
+      }
+    }
+    start = end + 1;
+  }
+  return found;
+}
+
+const std::string kTinyNet =
+    " --input-width 64 --input-height 24 --channels 8 16 --convs-per-block 1 --head-hidden 16";
+
+TEST(CaptchaCli, HelpListsSubcommands) {
+  auto r = run("captcha --help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* sub : {"generate", "train", "eval", "predict"}) {
+    EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
+  }
+  EXPECT_EQ(run("captcha train --help").code, 0);
+}
+
+TEST(CaptchaCli, GenerateTrainEvalPredict) {
+  seer::testing::ScratchDir dir;
+  const auto data = (dir / "data").string();
+  auto g = run("captcha generate --out " + data + " --count 24 --seed 3 --threads 2");
+  ASSERT_EQ(g.code, 0) << g.out;
+  size_t files = 0;
+  std::string one;
+  for (const auto& e : std::filesystem::directory_iterator(data)) {
+    ++files;
+    one = e.path().string();
+  }
+  EXPECT_EQ(files, 24u);
+
+  const auto runp = (dir / "run").string();
+  auto t = run("captcha train --data generated --steps 4 --batch 8 --eval-count 16 --threads 2"
+               " --no-progress --json --run " + runp + kTinyNet);
+  ASSERT_EQ(t.code, 0) << t.out;
+  auto tj = last_json(t.out);
+  EXPECT_EQ(tj["steps"], 4);
+  EXPECT_TRUE(tj["eval"].contains("sequence_accuracy"));
+  for (const char* f : {"config.json", "metrics.jsonl", "model.pt", "plots/loss.png"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "run" / f)) << f;
+  }
+
+  auto e = run("captcha eval --model " + runp + "/model.pt --data " + data + " --json");
+  ASSERT_EQ(e.code, 0) << e.out;
+  auto ej = last_json(e.out);
+  EXPECT_EQ(ej["count"], 24);
+  EXPECT_GE(ej["char_accuracy"].get<double>(), 0.0);
+  EXPECT_LE(ej["char_accuracy"].get<double>(), 1.0);
+  EXPECT_TRUE(ej.contains("sequence_accuracy"));
+
+  auto p = run("captcha predict --model " + runp + "/model.pt --json " + one);
+  ASSERT_EQ(p.code, 0) << p.out;
+  auto pj = last_json(p.out);
+  EXPECT_EQ(pj["label"].get<std::string>().size(), 4u);
+  EXPECT_EQ(pj["confidence"].size(), 4u);
+
+  // Resuming a finished run continues nothing and keeps the model.
+  auto rr = run("captcha train --run " + runp + " --resume --no-progress --json");
+  ASSERT_EQ(rr.code, 0) << rr.out;
+  EXPECT_EQ(last_json(rr.out)["steps"], 4);
+}
+
+TEST(CaptchaCli, BadInputGivesClearErrors) {
+  seer::testing::ScratchDir dir;
+  auto missing = run("captcha eval --model " + (dir / "nope.pt").string() + " --data " +
+                     dir.path().string());
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.out.find("nope.pt"), std::string::npos) << missing.out;
+
+  std::filesystem::create_directories(dir / "empty");
+  auto empty = run("captcha train --data " + (dir / "empty").string() +
+                   " --length 4 --steps 1 --no-progress --run " + (dir / "r").string());
+  EXPECT_EQ(empty.code, 1);
+  EXPECT_NE(empty.out.find("empty"), std::string::npos) << empty.out;
+
+  auto wrong = run("captcha predict --model " + (dir / "nope.pt").string() + " x.png");
+  EXPECT_EQ(wrong.code, 1);
+
+  auto mode = run("captcha train --mode sideways --steps 1 --no-progress --run " +
+                  (dir / "m").string());
+  EXPECT_EQ(mode.code, 1);
+  EXPECT_NE(mode.out.find("sideways"), std::string::npos) << mode.out;
+}
+
+}  // namespace
