@@ -10,7 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "../test_support.h"
+#include "test_support.h"
 #include "seer/captcha/generator.h"
 #include "seer/core/error.h"
 
@@ -60,8 +60,8 @@ std::string scan_error(const fs::path& dir, FolderDatasetOptions options = {}) {
 
 ::testing::AssertionResult Contains(const std::string& message, const std::string& fragment) {
   if (message.find(fragment) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << message << "\" does not contain \"" << fragment
-                                       << "\"";
+  return ::testing::AssertionFailure()
+         << "\"" << message << "\" does not contain \"" << fragment << "\"";
 }
 
 TEST(FolderDataset, LabelsFromFileNames) {
@@ -114,8 +114,8 @@ TEST(FolderDataset, LabelsTxtForm) {
              "file\tlabel\n"
              "# a comment\n"
              "\n"
-             "c.png\t0001\r\n"  // Windows line ends are fine
-             "b c.jpg\t0002\n"  // tab-separated: the name may contain a space
+             "c.png\t0001\r\n"   // Windows line ends are fine
+             "b c.jpg\t0002\n"   // tab-separated: the name may contain a space
              "a.png   0003\n");  // any whitespace
   FolderDataset dataset(dir.path(), kDigits4);
   ASSERT_EQ(dataset.size(), 3u);
@@ -277,13 +277,13 @@ TEST(ToModelInput, RangeAndSize) {
     ASSERT_GE(out[i], 0.0f) << i;
     ASSERT_LE(out[i], 1.0f) << i;
   }
-  EXPECT_FLOAT_EQ(out[0], 1.0f);              // top half white
+  EXPECT_FLOAT_EQ(out[0], 1.0f);               // top half white
   EXPECT_FLOAT_EQ(out[59 * 160 + 159], 0.0f);  // bottom half black
 }
 
 TEST(ToModelInput, ConvertsToGrayAndScales) {
   cv::Mat bgr(2, 3, CV_8UC3, cv::Scalar(255, 0, 0));  // pure blue
-  bgr.at<cv::Vec3b>(1, 2) = cv::Vec3b(0, 0, 255);      // one pure red pixel
+  bgr.at<cv::Vec3b>(1, 2) = cv::Vec3b(0, 0, 255);     // one pure red pixel
   std::vector<float> out(6);
   to_model_input(bgr, 3, 2, out.data());  // same size: no resampling
   EXPECT_NEAR(out[0], 0.114, 0.005);      // ITU-R BT.601 luma of blue

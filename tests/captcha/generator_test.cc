@@ -10,7 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "../test_support.h"
+#include "test_support.h"
 #include "seer/core/error.h"
 
 namespace seer::captcha {
@@ -146,7 +146,8 @@ TEST(Generator, SampleFromManyThreadsEqualsSingleThread) {
   Generator g(options_with_seed(5));
   constexpr int kThreads = 4, kPerThread = 40;
   std::vector<Sample> expected;
-  for (int i = 0; i < kThreads * kPerThread; ++i) expected.push_back(g.sample(static_cast<uint64_t>(i)));
+  for (int i = 0; i < kThreads * kPerThread; ++i)
+    expected.push_back(g.sample(static_cast<uint64_t>(i)));
 
   std::vector<Sample> got(expected.size());
   std::vector<std::thread> threads;

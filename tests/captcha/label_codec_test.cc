@@ -24,8 +24,8 @@ std::string error_of(F&& f) {
 // gtest-only (no gmock): "message contains fragment", printing the message when it does not.
 ::testing::AssertionResult Contains(const std::string& message, const std::string& fragment) {
   if (message.find(fragment) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << message << "\" does not contain \"" << fragment
-                                       << "\"";
+  return ::testing::AssertionFailure()
+         << "\"" << message << "\" does not contain \"" << fragment << "\"";
 }
 
 TEST(LabelCodec, Sizes) {
@@ -84,8 +84,7 @@ TEST(LabelCodec, WrongLengthIsAnError) {
   LabelCodec codec("0123456789", 4);
   EXPECT_EQ(codec.check("078"), "label \"078\": length 3, expected 4");
   EXPECT_EQ(error_of([&] { codec.to_indices("078"); }), "label \"078\": length 3, expected 4");
-  EXPECT_EQ(error_of([&] { codec.to_one_hot("07822"); }),
-            "label \"07822\": length 5, expected 4");
+  EXPECT_EQ(error_of([&] { codec.to_one_hot("07822"); }), "label \"07822\": length 5, expected 4");
 }
 
 TEST(LabelCodec, CharacterOutsideCharsetIsAnError) {
@@ -103,7 +102,8 @@ TEST(LabelCodec, BadIndicesAndVectorsAreErrors) {
   EXPECT_TRUE(Contains(error_of([&] { codec.from_indices({0, 7, 8}); }), "expected 4"));
   EXPECT_TRUE(Contains(error_of([&] { codec.from_indices({0, 7, 10, 2}); }), "value 10"));
   EXPECT_TRUE(Contains(error_of([&] { codec.from_indices({0, -1, 1, 2}); }), "value -1"));
-  EXPECT_TRUE(Contains(error_of([&] { codec.from_one_hot(std::vector<float>(39)); }), "expected 40"));
+  EXPECT_TRUE(
+      Contains(error_of([&] { codec.from_one_hot(std::vector<float>(39)); }), "expected 40"));
 }
 
 TEST(LabelCodec, BadConstructionIsAnError) {

@@ -24,7 +24,7 @@ std::string lower(std::string s) {
 }
 
 bool is_image_file(const fs::path& p) {
-  static const std::set<std::string> kExtensions = {".png", ".jpg",  ".jpeg", ".bmp",
+  static const std::set<std::string> kExtensions = {".png", ".jpg", ".jpeg", ".bmp",
                                                     ".gif", ".tif", ".tiff", ".webp"};
   return kExtensions.count(lower(p.extension().string())) > 0;
 }
@@ -107,8 +107,7 @@ void read_label_file(const fs::path& dir, const fs::path& list, Collector& out) 
     first_entry = false;
     const std::string where = list_name + ":" + std::to_string(line_no);
     if (auto [it, fresh] = seen.emplace(file, line_no); !fresh) {
-      out.reject(where, "\"" + file + "\" is already listed on line " +
-                            std::to_string(it->second));
+      out.reject(where, "\"" + file + "\" is already listed on line " + std::to_string(it->second));
       continue;
     }
     fs::path path = dir / file;  // an absolute `file` replaces dir, as it should
@@ -171,13 +170,18 @@ cv::Mat FolderDataset::load(size_t i) const {
 void to_model_input(const cv::Mat& image, int width, int height, float* out) {
   if (image.empty()) throw Error("to_model_input: empty image");
   if (width < 1 || height < 1)
-    throw Error("to_model_input: bad size " + std::to_string(width) + "x" +
-                std::to_string(height));
+    throw Error("to_model_input: bad size " + std::to_string(width) + "x" + std::to_string(height));
   cv::Mat gray;
   switch (image.channels()) {
-    case 1: gray = image; break;
-    case 3: cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY); break;
-    case 4: cv::cvtColor(image, gray, cv::COLOR_BGRA2GRAY); break;
+    case 1:
+      gray = image;
+      break;
+    case 3:
+      cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
+      break;
+    case 4:
+      cv::cvtColor(image, gray, cv::COLOR_BGRA2GRAY);
+      break;
     default:
       throw Error("to_model_input: unsupported image with " + std::to_string(image.channels()) +
                   " channels");
@@ -186,11 +190,17 @@ void to_model_input(const cv::Mat& image, int width, int height, float* out) {
   // range, float images are taken to be in [0, 1] already.
   double scale = 1.0;
   switch (gray.depth()) {
-    case CV_8U: scale = 1.0 / 255; break;
-    case CV_16U: scale = 1.0 / 65535; break;
+    case CV_8U:
+      scale = 1.0 / 255;
+      break;
+    case CV_16U:
+      scale = 1.0 / 65535;
+      break;
     case CV_32F:
-    case CV_64F: break;
-    default: throw Error("to_model_input: unsupported pixel depth");
+    case CV_64F:
+      break;
+    default:
+      throw Error("to_model_input: unsupported pixel depth");
   }
   cv::Mat resized;
   if (gray.cols == width && gray.rows == height) {

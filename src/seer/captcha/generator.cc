@@ -27,8 +27,8 @@ namespace fs = std::filesystem;
 // ship with the fonts-dejavu-core/-extra packages. Missing ones are simply not used.
 constexpr const char* kDefaultFontDir = "/usr/share/fonts/truetype/dejavu";
 constexpr const char* kDefaultFonts[] = {
-    "DejaVuSans-Bold.ttf",          "DejaVuSans.ttf",          "DejaVuSansCondensed-Bold.ttf",
-    "DejaVuSansCondensed.ttf",      "DejaVuSerif-Bold.ttf",    "DejaVuSerif.ttf",
+    "DejaVuSans-Bold.ttf",           "DejaVuSans.ttf",          "DejaVuSansCondensed-Bold.ttf",
+    "DejaVuSansCondensed.ttf",       "DejaVuSerif-Bold.ttf",    "DejaVuSerif.ttf",
     "DejaVuSerifCondensed-Bold.ttf", "DejaVuSansMono-Bold.ttf",
 };
 
@@ -109,7 +109,7 @@ void blend(cv::Mat& dst, const cv::Mat& mask, int x, int y, cv::Vec3b colour) {
 
 struct Generator::Impl {
   LabelCodec codec;
-  int font_px = 0;                         // size the glyph masks were rendered at
+  int font_px = 0;                           // size the glyph masks were rendered at
   std::vector<std::vector<cv::Mat>> glyphs;  // [font][charset index], read-only after construction
 
   // One character, scaled, rotated and perspective-warped, cropped to its ink.
@@ -173,7 +173,7 @@ Generator::Generator(GeneratorOptions options)
       auto ft = cv::freetype::createFreeType2();
       ft->loadFontData(path, 0);
       for (char c : options_.charset) masks.push_back(render_glyph(*ft, c, impl_->font_px));
-    } catch (const cv::Exception& e) {
+    } catch (const cv::Exception&) {
       warn(path + ": cannot load font, not used");
       continue;
     }
@@ -264,8 +264,8 @@ cv::Mat Generator::render(const std::string& label, uint64_t index) const {
 
   // 3. Noise in a text colour, so it cannot be removed by colour alone: dots and a sine curve
   // through the text band.
-  const cv::Vec3b noise_colour = colours[static_cast<size_t>(
-      rng.uniform_int(0, static_cast<int>(colours.size()) - 1))];
+  const cv::Vec3b noise_colour =
+      colours[static_cast<size_t>(rng.uniform_int(0, static_cast<int>(colours.size()) - 1))];
   const cv::Scalar noise(noise_colour[0], noise_colour[1], noise_colour[2]);
   const int dots = static_cast<int>(rng.uniform_int(20, 40) * (W * H) / (160.0 * 60.0));
   for (int i = 0; i < dots; ++i) {

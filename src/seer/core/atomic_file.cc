@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "seer/core/error.h"
 
 namespace seer {
@@ -19,8 +21,8 @@ namespace {
 // skip it), and unique per process and call (threads may write the same folder at once).
 fs::path temp_path_for(const fs::path& path) {
   static std::atomic<unsigned long> counter{0};
-  return path.parent_path() / ("." + path.filename().string() + ".tmp-" +
-                               std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  return path.parent_path() /
+         fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(), counter++);
 }
 
 // The data must be on disk before the rename is: otherwise a crash can leave the new name

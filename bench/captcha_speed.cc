@@ -1,0 +1,53 @@
+// Training throughput of seer's captcha network (images/s), the C++ half of
+// bench/captcha_speed.py's comparison. Same network, same batch, same threads; fixed random
+// input so that only the network's step is timed.
+//
+//   captcha_speed --threads 2 --batch 64 --steps 30 [--warmup 5]
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "seer/captcha/model.h"
+
+int main(int argc, char** argv) {
+  int threads = 2, batch = 64, steps = 30, warmup = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    int v = std::atoi(argv[i + 1]);
+    if (a == "--threads") threads = v;
+    else if (a == "--batch") batch = v;
+    else if (a == "--steps") steps = v;
+    else if (a == "--warmup") warmup = v;
+  }
+  at::set_num_threads(threads);
+  torch::manual_seed(0);
+  seer::captcha::CaptchaNetOptions o;  // the defaults `seer captcha train` uses
+  seer::captcha::CaptchaNet net(o);
+  net->train();
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3));
+  auto x = torch::rand({batch, 1, o.input_height, o.input_width});
+  auto y = torch::randint(0, o.num_classes, {batch, o.length}, torch::kInt64);
+  auto step = [&] {
+    opt.zero_grad();
+    auto logits = net->forward(x);  // [B, length, classes]
+    auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, o.num_classes}),
+                                                     y.reshape({-1})) * o.length;
+    loss.backward();
+    opt.step();
+  };
+  for (int i = 0; i < warmup; ++i) step();
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < steps; ++i) step();
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << nlohmann::json{{"tool", "seer"}, {"threads", threads}, {"batch", batch},
+                              {"steps", steps}, {"seconds", s},
+                              {"images_per_second", steps * batch / s}}
+                   .dump()
+            << std::endl;
+  return 0;
+}
