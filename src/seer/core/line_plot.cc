@@ -184,6 +184,34 @@ void put_vertical_text(cv::Mat& img, const std::string& text, int left, int cent
       .copyTo(img(visible));
 }
 
+// Top right unless another corner of the plot area hides less of the curves already drawn
+// (accuracy curves end in the top right corner, loss curves in the bottom right one).
+cv::Rect legend_place(const cv::Mat& img, const cv::Rect& area, cv::Size size) {
+  const int inset = 10;
+  const int left = area.x + inset, right = area.x + area.width - inset - size.width;
+  const int top = area.y + inset, bottom = area.y + area.height - inset - size.height;
+  const cv::Rect corners[] = {{right, top, size.width, size.height},
+                              {left, top, size.width, size.height},
+                              {right, bottom, size.width, size.height},
+                              {left, bottom, size.width, size.height}};
+  cv::Rect best = corners[0];
+  int best_hidden = std::numeric_limits<int>::max();
+  for (const cv::Rect& corner : corners) {
+    const cv::Rect visible = corner & area;
+    if (visible.empty()) continue;
+    // Pixels of the series: every palette colour has a channel below 200; white and the grid
+    // do not.
+    std::vector<cv::Mat> channels;
+    cv::split(img(visible), channels);
+    const int hidden = cv::countNonZero(cv::min(cv::min(channels[0], channels[1]), channels[2]) < 200);
+    if (hidden < best_hidden) {
+      best = corner;
+      best_hidden = hidden;
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 void write_line_plot(const std::filesystem::path& png, const std::vector<Series>& series,
@@ -288,7 +316,7 @@ void write_line_plot(const std::filesystem::path& png, const std::vector<Series>
   }
   if (!options.y_label.empty()) put_vertical_text(img, options.y_label, 10, area.y + area.height / 2);
 
-  // Legend, top right inside the plot area: a colour sample and the name of each series.
+  // Legend inside the plot area: a colour sample and the name of each series.
   if (!series.empty()) {
     std::vector<std::string> names;
     int text_w = 0;
@@ -299,8 +327,9 @@ void write_line_plot(const std::filesystem::path& png, const std::vector<Series>
       names.push_back(std::move(name));
     }
     const int row_h = tick_h + 10, sample_w = 24, pad = 8;
-    const cv::Rect box(area_right - 10 - (pad + sample_w + 8 + text_w + pad), area.y + 10,
-                       pad + sample_w + 8 + text_w + pad, pad + row_h * static_cast<int>(names.size()) + pad - 6);
+    const cv::Size size(pad + sample_w + 8 + text_w + pad,
+                        pad + row_h * static_cast<int>(names.size()) + pad - 6);
+    const cv::Rect box = legend_place(img, area, size);
     cv::rectangle(img, box, kWhite, cv::FILLED);
     cv::rectangle(img, box, cv::Scalar(160, 160, 160), 1);
     for (size_t i = 0; i < names.size(); ++i) {

@@ -23,9 +23,12 @@ double seconds_between(Clock::time_point from, Clock::time_point to) {
 // large values (throughputs) read better with an SI suffix than in exponent form.
 std::string format_metric(double value) {
   if (std::isfinite(value) && std::fabs(value) >= 1e4) return format_si(value);
-  std::string text = fmt::format("{:#.4g}", value);
-  if (!text.empty() && text.back() == '.') text.pop_back();  // "1000." from the '#' flag
-  return text;
+  // printf's '#' keeps trailing zeros; it also leaves a bare point ("1000."), dropped here.
+  char text[32];
+  std::snprintf(text, sizeof text, "%#.4g", value);
+  std::string out = text;
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
 }
 
 // Columns of the terminal, so that a redrawn line never wraps (a wrapped line cannot be
