@@ -16,6 +16,7 @@
 
 int main(int argc, char** argv) {
   int threads = 2, batch = 64, steps = 30, warmup = 5;
+  seer::captcha::CaptchaNetOptions o;  // the defaults `seer captcha train` uses
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     int v = std::atoi(argv[i + 1]);
@@ -23,10 +24,21 @@ int main(int argc, char** argv) {
     else if (a == "--batch") batch = v;
     else if (a == "--steps") steps = v;
     else if (a == "--warmup") warmup = v;
+    else if (a == "--width") o.input_width = v;
+    else if (a == "--height") o.input_height = v;
+    else if (a == "--convs") o.convs_per_block = v;
+    else if (a == "--hidden") o.head_hidden = v;
+    else if (a == "--channels") {  // comma-separated
+      o.channels.clear();
+      for (std::string c = argv[i + 1]; !c.empty();) {
+        auto cut = c.find(',');
+        o.channels.push_back(std::stoll(c.substr(0, cut)));
+        c = cut == std::string::npos ? "" : c.substr(cut + 1);
+      }
+    }
   }
   at::set_num_threads(threads);
   torch::manual_seed(0);
-  seer::captcha::CaptchaNetOptions o;  // the defaults `seer captcha train` uses
   seer::captcha::CaptchaNet net(o);
   net->train();
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3));

@@ -14,8 +14,8 @@ import torch.nn.functional as F
 
 
 class CaptchaNet(nn.Module):
-    def __init__(self, length=4, classes=10, width=128, height=48, channels=(32, 64, 128, 192),
-                 convs=2, hidden=128, dropout=0.3):
+    def __init__(self, length=4, classes=10, width=96, height=32, channels=(32, 64, 128, 128),
+                 convs=1, hidden=128, dropout=0.3):
         super().__init__()
         layers, c_in = [], 1
         for c_out in channels:
@@ -48,7 +48,7 @@ def main():
     net = CaptchaNet()
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.rand(a.batch, 1, 48, 128)
+    x = torch.rand(a.batch, 1, 32, 96)
     y = torch.randint(0, 10, (a.batch, 4))
 
     def step():
