@@ -100,7 +100,7 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
   net.num_classes = codec.num_classes();
   const bool generated = f.data == "generated";
   int64_t steps = f.common.steps;
-  if (steps == 0 && f.epochs == 0) steps = generated ? 3500 : 0;
+  if (steps == 0 && f.epochs == 0) steps = generated ? 3000 : 0;
   nlohmann::json c = {
       {"task", "captcha"},
       {"data", f.data},

@@ -103,6 +103,7 @@ void Trainer::save_checkpoint(TrainTask& task, int64_t step) {
   ModelFile file{task.model_kind(), task.model_config(), state_dict(task.model()), {}};
   file.extra["step"] = torch::tensor(step, torch::kInt64);
   file.extra["rng_cpu"] = cpu_rng_state();
+  file.extra["elapsed"] = torch::tensor(elapsed_before_ + seconds_since(fit_started_), torch::kFloat64);
   save_model_file(path, file);
   run_.prune_checkpoints(options_.keep_checkpoints);
 }
@@ -118,6 +119,9 @@ int64_t Trainer::restore(TrainTask& task) {
   load_state_dict(task.model(), file.state, latest->string());
   load_optimizer(optimizer_path_for(*latest), optimizer_);
   if (auto it = file.extra.find("rng_cpu"); it != file.extra.end()) set_cpu_rng_state(it->second);
+  if (auto it = file.extra.find("elapsed"); it != file.extra.end()) {
+    elapsed_before_ = it->second.item<double>();
+  }
   auto it = file.extra.find("step");
   if (it == file.extra.end()) throw file_error(latest->string(), "checkpoint has no step");
   return it->second.item<int64_t>();
@@ -125,7 +129,11 @@ int64_t Trainer::restore(TrainTask& task) {
 
 TrainResult Trainer::fit(TrainTask& task) {
   const auto started = Clock::now();
+  fit_started_ = started;
+  elapsed_before_ = 0;
   SigintScope sigint(options_.handle_sigint);
+  // Wall time of the whole run, across resumes, as logged in metrics.jsonl.
+  auto run_time = [&] { return elapsed_before_ + seconds_since(started); };
   TrainResult result;
   result.start_step = options_.resume ? restore(task) : 0;
   if (!options_.resume) std::filesystem::remove(run_.metrics_path());
@@ -143,7 +151,7 @@ TrainResult Trainer::fit(TrainTask& task) {
     task.model().eval();
     auto metrics = task.evaluate();
     task.model().train();
-    nlohmann::json record = {{"step", step}, {"phase", "eval"}};
+    nlohmann::json record = {{"step", step}, {"phase", "eval"}, {"time", run_time()}};
     for (const auto& [k, v] : metrics) record[k] = v;
     log.append(record);
     write_plots(run_);
@@ -175,7 +183,7 @@ TrainResult Trainer::fit(TrainTask& task) {
     if (step % options_.log_every == 0 || step == options_.steps) {
       auto means = averages.take();
       nlohmann::json record = {{"step", step}, {"phase", "train"}, {"lr", lr},
-                               {"time", seconds_since(started)}, {"items_per_s", rate}};
+                               {"time", run_time()}, {"items_per_s", rate}};
       for (const auto& [k, v] : means) {
         record[k] = v;
         shown[k] = v;
@@ -208,7 +216,7 @@ TrainResult Trainer::fit(TrainTask& task) {
   bar.finish();
   if (!averages.empty()) {
     nlohmann::json record = {{"step", step}, {"phase", "train"}, {"lr", schedule_.at(step - 1)},
-                             {"time", seconds_since(started)}};
+                             {"time", run_time()}};
     for (const auto& [k, v] : averages.take()) record[k] = v;
     log.append(record);
   }

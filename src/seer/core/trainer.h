@@ -6,6 +6,7 @@
 // final model file.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -80,6 +81,8 @@ class Trainer {
   void set_lr(double lr);
 
   RunDir run_;
+  std::chrono::steady_clock::time_point fit_started_;
+  double elapsed_before_ = 0;  // wall time of earlier invocations of a resumed run
   TrainerOptions options_;
   torch::optim::Optimizer& optimizer_;
   LrSchedule schedule_;

@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Turns bench/captcha_bench.sh's outputs into the captcha section of docs/BENCHMARKS.md
+(replacing the text between its markers)."""
+import datetime
+import json
+import os
+import platform
+import sys
+
+BEGIN, END = "<!-- captcha:begin -->", "<!-- captcha:end -->"
+
+
+def load(path):
+    with open(path) as f:
+        return json.loads(f.read().strip().splitlines()[-1])
+
+
+def records(run):
+    with open(os.path.join(run, "metrics.jsonl")) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main(out, doc):
+    lines = [BEGIN, "## Captcha reader (issue 2)", "",
+             f"Measured {datetime.date.today()} on {os.cpu_count()} cores ({cpu_model()}), "
+             "by `bench/captcha_bench.sh build` (which writes this section).", ""]
+    speed = os.path.join(out, "speed.jsonl")
+    if os.path.exists(speed):
+        rows = [json.loads(l) for l in open(speed) if l.strip()]
+        lines += ["### Training speed: seer (C++) vs PyTorch (Python), same network",
+                  "", "Images per second of one training step (forward, backward, Adam) of the "
+                  "default network (96x32 input, blocks 32-64-128-128, four heads), batch 64, "
+                  "fixed input; two interleaved runs each, best shown.", "",
+                  "| threads | seer img/s | PyTorch img/s | seer / PyTorch |", "|---|---|---|---|"]
+        for t in sorted({r["threads"] for r in rows}):
+            s = max(r["images_per_second"] for r in rows if r["threads"] == t and r["tool"] == "seer")
+            p = max(r["images_per_second"] for r in rows if r["threads"] == t and r["tool"] == "pytorch")
+            lines.append(f"| {t} | {s:.1f} | {p:.1f} | {s / p:.2f}x |")
+        lines.append("")
+    joint = os.path.join(out, "joint-eval.json")
+    if os.path.exists(joint):
+        ev, tr = load(joint), load(os.path.join(out, "joint-train.json"))
+        lines += ["### Generated 4-digit captchas",
+                  "", "`seer captcha train --data generated --mode joint --steps 3000 "
+                  "--max-minutes 15 --threads 2`, then `seer captcha eval` on 2,000 fresh "
+                  "captchas of an unseen seed (`seer captcha generate --seed 777001`).", "",
+                  "| steps | wall time | train img/s | char accuracy | whole-captcha accuracy |",
+                  "|---|---|---|---|---|",
+                  f"| {tr['steps']} | {tr['seconds'] / 60:.1f} min | {tr['items_per_second']:.0f} | "
+                  f"{ev['char_accuracy'] * 100:.2f}% | {ev['sequence_accuracy'] * 100:.2f}% |", ""]
+    modes = {m: os.path.join(out, f"mode-{m}") for m in ("joint", "alternate")}
+    if all(os.path.exists(os.path.join(p, "metrics.jsonl")) for p in modes.values()):
+        ev = {m: [r for r in records(p) if r["phase"] == "eval"] for m, p in modes.items()}
+        lines += ["### Joint vs alternating multi-task training", "",
+                  "Same network, data stream (seed 2), schedule and 1500 steps; accuracy on 1,000 "
+                  "generated captchas of an unseen seed. Joint: one step = the sum of the four "
+                  "head losses. Alternate: step s trains head s mod 4 through the shared trunk.",
+                  "", "| step | joint time | joint char / whole | alternate time | alternate char / whole |",
+                  "|---|---|---|---|---|"]
+        for a, b in zip(ev["joint"], ev["alternate"]):
+            lines.append(f"| {a['step']} | {a['time']:.0f} s | {a['char_accuracy'] * 100:.1f}% / "
+                         f"{a['sequence_accuracy'] * 100:.1f}% | {b['time']:.0f} s | "
+                         f"{b['char_accuracy'] * 100:.1f}% / {b['sequence_accuracy'] * 100:.1f}% |")
+        lines.append("")
+    real = os.path.join(out, "real-eval.json")
+    if os.path.exists(real):
+        ev, tr = load(real), load(os.path.join(out, "real-train.json"))
+        lines += ["### Real 6-digit captchas (`../shared/data/captcha-real-6digit`)", "",
+                  "Trained only on `train_numbers_only/` (600 images; 10% held out for "
+                  "evaluation during training), 160x32 input, batch 32, 100 epochs with random "
+                  "affine jitter; evaluated on `test_numbers_only/`.", "",
+                  "| test images | char accuracy | whole-captcha accuracy | training time |",
+                  "|---|---|---|---|",
+                  f"| {ev['count']} | {ev['char_accuracy'] * 100:.1f}% | "
+                  f"{ev['sequence_accuracy'] * 100:.1f}% | {tr['seconds'] / 60:.1f} min |", ""]
+    lines.append(END)
+    section = "\n".join(lines)
+    text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    tmp = doc + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, doc)
+    print(section)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
