@@ -1,10 +1,204 @@
-// `seer word2vec ...` (being written).
+// `seer word2vec train | similar | analogy | eval | plot`
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "seer/cli/commands.h"
+#include "seer/core/error.h"
+#include "seer/core/progress_bar.h"
+#include "seer/word2vec/evaluation.h"
+#include "seer/word2vec/plot.h"
+#include "seer/word2vec/trainer.h"
+#include "seer/word2vec/vectors.h"
 
 namespace seer::cli {
+namespace {
+
+using namespace seer::word2vec;
+namespace fs = std::filesystem;
+
+struct TrainW2vFlags {
+  std::string input, output;
+  std::string model = "cbow", loss = "ns";
+  bool binary = false, text = false, quiet = false;
+  TrainOptions opt;
+};
+
+void run_train(TrainW2vFlags& f) {
+  if (f.model == "cbow") f.opt.model = Model::kCbow;
+  else if (f.model == "skipgram" || f.model == "sg") f.opt.model = Model::kSkipGram;
+  else throw Error("--model must be cbow or skipgram, not '" + f.model + "'");
+  if (f.loss == "ns") f.opt.loss = Loss::kNegativeSampling;
+  else if (f.loss == "hs") f.opt.loss = Loss::kHierarchicalSoftmax;
+  else throw Error("--loss must be ns or hs, not '" + f.loss + "'");
+  if (f.binary && f.text) throw Error("--binary and --text exclude each other");
+  const VectorFormat format = f.binary ? VectorFormat::kBinary
+                              : f.text ? VectorFormat::kText
+                                       : format_for_path(f.output, VectorFormat::kBinary);
+  f.opt.progress = !f.quiet;
+  Corpus corpus(f.input);
+  TrainStats stats;
+  const WordVectors vectors = train(corpus, f.opt, &stats);
+  save_vectors(vectors, f.output, format);
+  std::string per_thread;
+  for (double r : stats.thread_words_per_second) per_thread += (per_thread.empty() ? "" : " ") + format_si(r);
+  std::cerr << fmt::format(
+      "word2vec: {} vectors of {} to {} ({}); vocabulary {:.1f}s, training {:.1f}s, {} words/s "
+      "(per thread: {})\n",
+      vectors.size(), vectors.dim, f.output, format == VectorFormat::kBinary ? "binary" : "text",
+      stats.vocab_seconds, stats.train_seconds, format_si(stats.words_per_second), per_thread);
+}
+
+void print_neighbours(const std::vector<Neighbour>& list) {
+  for (const auto& n : list) std::cout << fmt::format("{:<24} {:.4f}\n", n.word, n.similarity);
+}
+
+struct EvalFlags {
+  std::string vectors, analogies;
+  std::vector<std::string> similarity;
+  int64_t restrict_vocab = 30000;
+  int threads = 0;
+  bool json = false;
+};
+
+nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
+
+void run_eval(const EvalFlags& f) {
+  if (f.analogies.empty() && f.similarity.empty()) throw Error("give --analogies FILE and/or --similarity FILE...");
+  const WordVectors vectors = load_vectors(f.vectors);
+  const VectorIndex index(vectors);
+  nlohmann::json out = nlohmann::json::object();
+  if (!f.analogies.empty()) {
+    const AnalogyResult r = evaluate_analogies(index, f.analogies, f.restrict_vocab, f.threads);
+    nlohmann::json sections = nlohmann::json::array();
+    for (const auto& s : r.sections) {
+      sections.push_back({{"name", s.name}, {"correct", s.correct}, {"answered", s.answered}, {"total", s.total},
+                          {"accuracy", s.answered ? static_cast<double>(s.correct) / s.answered : 0.0}});
+      if (!f.json) {
+        std::cout << fmt::format("{:<28} {:6.2f}%  ({} / {}, {} of {} questions answered)\n", s.name,
+                                 s.answered ? 100.0 * s.correct / s.answered : 0.0, s.correct, s.answered,
+                                 s.answered, s.total);
+      }
+    }
+    out["analogy"] = {{"accuracy", r.accuracy()}, {"semantic", r.semantic()}, {"syntactic", r.syntactic()},
+                      {"correct", r.correct}, {"answered", r.answered}, {"total", r.total},
+                      {"restrict_vocab", f.restrict_vocab}, {"sections", sections}};
+    if (!f.json) {
+      std::cout << fmt::format(
+          "analogy: {:.2f}% ({} / {}), semantic {:.2f}%, syntactic {:.2f}%; {} of {} questions answered "
+          "({:.1f}%), restricted to the {} most frequent words\n",
+          100 * r.accuracy(), r.correct, r.answered, 100 * r.semantic(), 100 * r.syntactic(), r.answered, r.total,
+          r.total ? 100.0 * r.answered / r.total : 0.0, f.restrict_vocab);
+    }
+  }
+  out["similarity"] = nlohmann::json::object();
+  for (const auto& file : f.similarity) {
+    const SimilarityResult r = evaluate_similarity(index, file);
+    const std::string name = fs::path(file).filename().string();
+    out["similarity"][name] = {{"spearman", number_or_null(r.spearman)}, {"coverage", r.coverage()},
+                               {"found", r.found}, {"total", r.total}};
+    if (!f.json) {
+      std::cout << fmt::format("{:<28} spearman {:.4f}  coverage {:.1f}% ({} / {} pairs)\n", name, r.spearman,
+                               100 * r.coverage(), r.found, r.total);
+    }
+  }
+  if (f.json) std::cout << out.dump(2) << "\n";
+}
+
+}  // namespace
 
 void add_word2vec_command(CLI::App& app) {
-  app.add_subcommand("word2vec", "Word vectors: CBOW and skip-gram (not yet available)");
+  auto* w2v = app.add_subcommand("word2vec", "Word vectors: CBOW and skip-gram (word2vec), their evaluation and plots");
+  w2v->require_subcommand(1);
+
+  // ---- train ----
+  auto tr = std::make_shared<TrainW2vFlags>();
+  auto* t = w2v->add_subcommand("train", "Train word vectors on a text file or a folder of text files");
+  t->add_option("--input", tr->input, "Corpus: a UTF-8 text file, or a folder of them (read in name order)")->required();
+  t->add_option("--output", tr->output, "Vectors file (.bin binary, .txt/.vec text)")->required();
+  t->add_option("--model", tr->model, "cbow or skipgram")->capture_default_str();
+  t->add_option("--loss", tr->loss, "ns (negative sampling) or hs (hierarchical softmax)")->capture_default_str();
+  t->add_option("--dim", tr->opt.dim, "Vector size")->capture_default_str();
+  t->add_option("--window", tr->opt.window, "Max context distance")->capture_default_str();
+  t->add_option("--negative", tr->opt.negative, "Negative samples per target")->capture_default_str();
+  t->add_option("--sample", tr->opt.sample, "Subsampling threshold (0: off)")->capture_default_str();
+  t->add_option("--min-count", tr->opt.vocab.min_count, "Drop words seen fewer times")->capture_default_str();
+  t->add_option("--epochs,--iter", tr->opt.epochs, "Passes over the corpus")->capture_default_str();
+  t->add_option("--alpha", tr->opt.alpha, "Initial learning rate (default 0.025 skip-gram, 0.05 CBOW)");
+  t->add_option("--threads", tr->opt.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  t->add_option("--seed", tr->opt.seed, "Random seed (one thread + a seed = the same vectors)")->capture_default_str();
+  t->add_flag("--lowercase", tr->opt.vocab.text.lowercase, "Lowercase (ASCII, Latin, Greek, Cyrillic)");
+  t->add_flag("--normalize", tr->opt.vocab.text.normalize,
+              "Raw text such as WikiExtractor output: drop <doc> lines, punctuation separates words");
+  t->add_flag("--binary", tr->binary, "Write the binary format whatever the extension");
+  t->add_flag("--text", tr->text, "Write the text format whatever the extension");
+  t->add_flag("--quiet,-q", tr->quiet, "No progress bar");
+  t->callback([tr] { run_train(*tr); });
+
+  // ---- similar ----
+  struct Similar {
+    std::string vectors, word;
+    int k = 10;
+  };
+  auto sim = std::make_shared<Similar>();
+  auto* s = w2v->add_subcommand("similar", "Nearest words by cosine similarity");
+  s->add_option("vectors", sim->vectors, "Vectors file")->required();
+  s->add_option("word", sim->word, "Query word")->required();
+  s->add_option("-k", sim->k, "How many")->capture_default_str();
+  s->callback([sim] {
+    const WordVectors v = load_vectors(sim->vectors);
+    print_neighbours(nearest(VectorIndex(v), sim->word, sim->k));
+  });
+
+  // ---- analogy ----
+  struct Analogy {
+    std::string vectors, a, b, c;
+    int k = 10;
+  };
+  auto an = std::make_shared<Analogy>();
+  auto* a = w2v->add_subcommand("analogy", "a : b :: c : ?  (the words nearest to b - a + c)");
+  a->add_option("vectors", an->vectors, "Vectors file")->required();
+  a->add_option("a", an->a, "A")->required();
+  a->add_option("b", an->b, "B")->required();
+  a->add_option("c", an->c, "C")->required();
+  a->add_option("-k", an->k, "How many")->capture_default_str();
+  a->callback([an] {
+    const WordVectors v = load_vectors(an->vectors);
+    print_neighbours(analogy(VectorIndex(v), an->a, an->b, an->c, an->k));
+  });
+
+  // ---- eval ----
+  auto ev = std::make_shared<EvalFlags>();
+  auto* e = w2v->add_subcommand("eval", "Analogy accuracy and word-similarity Spearman rho");
+  e->add_option("vectors", ev->vectors, "Vectors file")->required();
+  e->add_option("--analogies", ev->analogies, "Analogy questions (questions-words.txt format)");
+  e->add_option("--restrict", ev->restrict_vocab, "Only the most frequent N words (0: all)")->capture_default_str();
+  e->add_option("--similarity", ev->similarity, "Word-pair files: word1 word2 score")->expected(1, -1);
+  e->add_option("--threads", ev->threads, "Threads for the analogy search (0 = all cores)");
+  e->add_flag("--json", ev->json, "Print JSON");
+  e->callback([ev] { run_eval(*ev); });
+
+  // ---- plot ----
+  struct Plot {
+    std::string vectors, pairs, out, title;
+  };
+  auto pl = std::make_shared<Plot>();
+  auto* p = w2v->add_subcommand("plot", "2-D PCA picture of word pairs, arrows from first to second word");
+  p->add_option("vectors", pl->vectors, "Vectors file")->required();
+  p->add_option("--pairs", pl->pairs, "FILE of 'first second' lines, or builtin:gender|tense|capital")->required();
+  p->add_option("--out", pl->out, "PNG to write")->required();
+  p->add_option("--title", pl->title, "Title (default: the pairs' name)");
+  p->callback([pl] {
+    const WordVectors v = load_vectors(pl->vectors);
+    PlotOptions options;
+    options.title = pl->title.empty() ? pl->pairs : pl->title;
+    const PlotResult r = plot_pairs(v, load_pairs(pl->pairs), pl->out, options);
+    std::cerr << fmt::format("wrote {} ({} pairs, {:.0f}% of variance)\n", pl->out, r.kept.size(), 100 * r.explained);
+  });
 }
 
 }  // namespace seer::cli

@@ -1,0 +1,179 @@
+#include "seer/word2vec/plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "seer/core/atomic_file.h"
+#include "seer/core/error.h"
+#include "seer/word2vec/evaluation.h"
+
+namespace seer::word2vec {
+namespace {
+
+const WordPairs kGender = {{"man", "woman"},   {"king", "queen"},    {"he", "she"},
+                           {"boy", "girl"},    {"father", "mother"}, {"son", "daughter"},
+                           {"brother", "sister"}, {"uncle", "aunt"}, {"husband", "wife"},
+                           {"prince", "princess"}};
+const WordPairs kTense = {{"walk", "walked"}, {"go", "went"},   {"see", "saw"},     {"take", "took"},
+                          {"run", "ran"},     {"write", "wrote"}, {"speak", "spoke"}, {"swim", "swam"},
+                          {"play", "played"}, {"give", "gave"}};
+const WordPairs kCapital = {{"france", "paris"},  {"germany", "berlin"}, {"italy", "rome"},
+                            {"spain", "madrid"},  {"russia", "moscow"},  {"japan", "tokyo"},
+                            {"china", "beijing"}, {"greece", "athens"},  {"egypt", "cairo"},
+                            {"poland", "warsaw"}};
+
+}  // namespace
+
+WordPairs load_pairs(const std::string& spec) {
+  if (spec == "builtin:gender") return kGender;
+  if (spec == "builtin:tense") return kTense;
+  if (spec == "builtin:capital") return kCapital;
+  if (spec.starts_with("builtin:")) {
+    throw Error("unknown pair set '" + spec + "' (builtin:gender, builtin:tense, builtin:capital)");
+  }
+  std::ifstream in(spec);
+  if (!in) throw file_error(spec, "cannot open the pairs file");
+  WordPairs pairs;
+  std::string line;
+  long line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string a, b, extra;
+    if (!(fields >> a >> b) || (fields >> extra)) {
+      if (a.empty()) continue;
+      throw file_error(spec, line_no, "expected two words: first second");
+    }
+    pairs.emplace_back(a, b);
+  }
+  if (pairs.empty()) throw file_error(spec, "no word pair found");
+  return pairs;
+}
+
+PlotResult project_pairs(const WordVectors& vectors, const WordPairs& pairs) {
+  VectorIndex index(vectors);
+  PlotResult result;
+  std::vector<int32_t> ids;
+  for (const auto& [a, b] : pairs) {
+    const int32_t ia = index.find(a), ib = index.find(b);
+    if (ia < 0 || ib < 0) {
+      warn(fmt::format("plot: skipping {} -> {}: '{}' is not in the vocabulary", a, b, ia < 0 ? a : b));
+      continue;
+    }
+    result.kept.emplace_back(a, b);
+    ids.push_back(ia);
+    ids.push_back(ib);
+  }
+  if (result.kept.size() < 2) throw Error("plot: fewer than 2 pairs have both words in the vocabulary");
+  const int d = vectors.dim;
+  const size_t n = ids.size();
+  std::vector<double> x(n * d), mean(d, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    for (int j = 0; j < d; ++j) mean[j] += (x[i * d + j] = index.unit(ids[i])[j]) / n;
+  }
+  double total_var = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (int j = 0; j < d; ++j) total_var += (x[i * d + j] -= mean[j]) * x[i * d + j];
+  }
+  // Power iteration on X^T X, deflating after the first component.
+  std::vector<std::vector<double>> comps;
+  double explained = 0;
+  for (int c = 0; c < 2; ++c) {
+    std::vector<double> v(d), xv(n);
+    for (int j = 0; j < d; ++j) v[j] = 1.0 + 0.01 * ((j * 7919 + c * 104729) % 97);
+    double lambda = 0;
+    for (int it = 0; it < 500; ++it) {
+      for (const auto& u : comps) {
+        double p = 0;
+        for (int j = 0; j < d; ++j) p += u[j] * v[j];
+        for (int j = 0; j < d; ++j) v[j] -= p * u[j];
+      }
+      double norm = 0;
+      for (double a : v) norm += a * a;
+      norm = std::sqrt(norm);
+      if (norm == 0) break;
+      for (double& a : v) a /= norm;
+      for (size_t i = 0; i < n; ++i) {
+        double s = 0;
+        for (int j = 0; j < d; ++j) s += x[i * d + j] * v[j];
+        xv[i] = s;
+      }
+      std::vector<double> w(d, 0.0);
+      for (size_t i = 0; i < n; ++i) {
+        for (int j = 0; j < d; ++j) w[j] += x[i * d + j] * xv[i];
+      }
+      lambda = 0;
+      for (int j = 0; j < d; ++j) lambda += w[j] * v[j];
+      v = std::move(w);
+    }
+    double norm = 0;
+    for (double a : v) norm += a * a;
+    norm = std::sqrt(norm);
+    if (norm > 0) for (double& a : v) a /= norm;
+    comps.push_back(v);
+    explained += total_var > 0 ? lambda / total_var : 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    double p[2] = {0, 0};
+    for (int c = 0; c < 2; ++c) {
+      for (int j = 0; j < d; ++j) p[c] += x[i * d + j] * comps[c][j];
+    }
+    result.points.emplace_back(static_cast<float>(p[0]), static_cast<float>(p[1]));
+  }
+  result.explained = explained;
+  return result;
+}
+
+PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const std::filesystem::path& png,
+                      const PlotOptions& options) {
+  PlotResult r = project_pairs(vectors, pairs);
+  cv::Mat image(options.height, options.width, CV_8UC3, cv::Scalar(255, 255, 255));
+  float x0 = r.points[0].first, x1 = x0, y0 = r.points[0].second, y1 = y0;
+  for (const auto& [x, y] : r.points) {
+    x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+  }
+  const int margin = 90, top = options.title.empty() ? 40 : 80;
+  const double sx = (options.width - 2.0 * margin) / std::max(1e-6f, x1 - x0);
+  const double sy = (options.height - top - margin) / std::max(1e-6f, y1 - y0);
+  const auto at = [&](size_t i) {
+    return cv::Point(static_cast<int>(margin + (r.points[i].first - x0) * sx),
+                     static_cast<int>(options.height - margin - (r.points[i].second - y0) * sy));
+  };
+  const cv::Scalar first_color(200, 90, 30), second_color(40, 40, 210), arrow_color(120, 120, 120);
+  const int font = cv::FONT_HERSHEY_SIMPLEX;
+  for (size_t p = 0; p < r.kept.size(); ++p) {
+    cv::arrowedLine(image, at(2 * p), at(2 * p + 1), arrow_color, 2, cv::LINE_AA, 0, 0.04);
+  }
+  for (size_t i = 0; i < r.points.size(); ++i) {
+    const auto& word = i % 2 == 0 ? r.kept[i / 2].first : r.kept[i / 2].second;
+    const cv::Scalar color = i % 2 == 0 ? first_color : second_color;
+    const cv::Point pt = at(i);
+    cv::circle(image, pt, 5, color, cv::FILLED, cv::LINE_AA);
+    int baseline = 0;
+    const cv::Size size = cv::getTextSize(word, font, 0.7, 2, &baseline);
+    cv::Point label(pt.x + 8, pt.y - 8);
+    label.x = std::clamp(label.x, 2, options.width - size.width - 2);
+    label.y = std::clamp(label.y, size.height + 2, options.height - baseline - 2);
+    cv::putText(image, word, label, font, 0.7, cv::Scalar(255, 255, 255), 5, cv::LINE_AA);
+    cv::putText(image, word, label, font, 0.7, color, 2, cv::LINE_AA);
+  }
+  if (!options.title.empty()) {
+    cv::putText(image, options.title, cv::Point(margin, 45), font, 0.9, cv::Scalar(30, 30, 30), 2, cv::LINE_AA);
+  }
+  cv::putText(image, fmt::format("PCA of {} words, {:.0f}% of variance", r.points.size(), 100 * r.explained),
+              cv::Point(10, options.height - 15), font, 0.5, cv::Scalar(90, 90, 90), 1, cv::LINE_AA);
+  std::vector<uchar> bytes;
+  if (!cv::imencode(".png", image, bytes)) throw file_error(png.string(), "cannot encode the PNG");
+  write_file_atomic(png, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return r;
+}
+
+}  // namespace seer::word2vec

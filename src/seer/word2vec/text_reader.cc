@@ -1,0 +1,324 @@
+#include "seer/word2vec/text_reader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "seer/core/error.h"
+
+namespace seer::word2vec {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr size_t kBufferBytes = 1 << 20;
+constexpr size_t kLookbackBytes = 4096;  // a <doc ...> line is far shorter
+enum : uint8_t { kWord = 0, kSpace = 1, kNewline = 2 };
+
+bool starts_doc_line(const char* p, size_t n) {
+  const std::string_view s(p, n);
+  return s.starts_with("<doc ") || s.starts_with("<doc>") || s.starts_with("</doc>");
+}
+}  // namespace
+
+// ---- Corpus ---------------------------------------------------------------------------------
+Corpus::Corpus(const fs::path& input) {
+  std::error_code ec;
+  if (fs::is_directory(input, ec)) {
+    for (const auto& entry : fs::directory_iterator(input, ec)) {
+      const auto name = entry.path().filename().string();
+      if (!name.empty() && name[0] != '.' && entry.is_regular_file()) files_.push_back(entry.path());
+    }
+    if (ec) throw file_error(input.string(), "cannot list the folder: " + ec.message());
+    std::sort(files_.begin(), files_.end());
+    if (files_.empty()) throw file_error(input.string(), "the corpus folder holds no file");
+  } else if (fs::is_regular_file(input, ec)) {
+    files_.push_back(input);
+  } else {
+    throw file_error(input.string(), "no such corpus file or folder");
+  }
+  for (const auto& f : files_) {
+    const uint64_t size = fs::file_size(f, ec);
+    if (ec) throw file_error(f.string(), "cannot read: " + ec.message());
+    sizes_.push_back(size);
+    total_ += size;
+  }
+}
+
+std::vector<uint64_t> Corpus::split(int parts) const {
+  std::vector<uint64_t> bounds;
+  for (int i = 0; i <= parts; ++i) {
+    bounds.push_back(static_cast<uint64_t>(static_cast<unsigned __int128>(total_) * i / parts));
+  }
+  return bounds;
+}
+
+// ---- TokenReader ----------------------------------------------------------------------------
+TokenReader::TokenReader(const Corpus& corpus, const TextOptions& options, uint64_t begin,
+                         uint64_t end, bool validate_utf8)
+    : corpus_(corpus), options_(options), validate_(validate_utf8), end_(end) {
+  for (int c = 0; c < 256; ++c) {
+    uint8_t cls = kWord;
+    if (c == '\n') cls = kNewline;
+    else if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == 0) cls = kSpace;
+    else if (options_.normalize && c < 0x80 && !std::isalnum(c)) cls = kSpace;
+    class_[c] = cls;
+  }
+  buffer_.resize(kBufferBytes);
+  const auto& sizes = corpus_.sizes();
+  size_t index = 0;
+  uint64_t file_begin = 0;
+  while (index < sizes.size() && begin >= file_begin + sizes[index]) file_begin += sizes[index++];
+  file_begin_ = file_begin;
+  if (index >= sizes.size() || file_begin_ >= end_) {
+    done_ = true;
+    return;
+  }
+  open_file(index, begin - file_begin_);
+}
+
+TokenReader::~TokenReader() {
+  if (fp_) std::fclose(fp_);
+}
+
+bool TokenReader::open_file(size_t index, uint64_t offset) {
+  if (fp_) std::fclose(fp_);
+  file_index_ = index;
+  const auto& path = corpus_.files()[index];
+  fp_ = std::fopen(path.c_str(), "rb");
+  if (!fp_) throw file_error(path.string(), "cannot open: " + std::string(std::strerror(errno)));
+  pos_ = len_ = 0;
+  file_eof_ = false;
+  line_start_ = true;
+  skip_line_ = skip_partial_ = false;
+  line_ = 1;
+  buf_offset_ = offset;
+  if (offset > 0) {
+    // Look back: are we inside a word (owned by the previous range) or inside a <doc> line?
+    const uint64_t back = std::min<uint64_t>(offset, kLookbackBytes);
+    std::string tail(back, '\0');
+    if (std::fseek(fp_, static_cast<long>(offset - back), SEEK_SET) != 0 ||
+        std::fread(tail.data(), 1, back, fp_) != back) {
+      throw file_error(path.string(), "cannot read at byte " + std::to_string(offset));
+    }
+    line_ = -1;
+    const uint8_t last = static_cast<uint8_t>(tail.back());
+    line_start_ = last == '\n';
+    skip_partial_ = class_[last] == kWord;
+    if (options_.normalize && !line_start_) {
+      const size_t nl = tail.rfind('\n');
+      if (nl != std::string::npos || back == offset) {
+        const size_t from = nl == std::string::npos ? 0 : nl + 1;
+        skip_line_ = starts_doc_line(tail.data() + from, tail.size() - from);
+      }
+    }
+  }
+  return true;
+}
+
+bool TokenReader::fill() {
+  // Keeps [pos_, len_) and appends what the file has next.
+  if (file_eof_) return false;
+  if (pos_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + pos_, len_ - pos_);
+    buf_offset_ += pos_;
+    len_ -= pos_;
+    pos_ = 0;
+  }
+  const size_t got = std::fread(buffer_.data() + len_, 1, buffer_.size() - len_, fp_);
+  if (got == 0) {
+    if (std::ferror(fp_)) {
+      throw file_error(corpus_.files()[file_index_].string(), "read error: " +
+                       std::string(std::strerror(errno)));
+    }
+    file_eof_ = true;
+    return false;
+  }
+  len_ += got;
+  return true;
+}
+
+bool TokenReader::doc_line_at(size_t pos) const {
+  return starts_doc_line(buffer_.data() + pos, len_ - pos);
+}
+
+void TokenReader::utf8_error(size_t bad_index) const {
+  const auto path = corpus_.files()[file_index_].string();
+  const std::string msg =
+      fmt::format("invalid UTF-8 at byte offset {} (in token starting at byte {})",
+                  token_offset_ + bad_index, token_offset_);
+  if (token_line_ > 0) throw file_error(path, token_line_, msg);
+  throw file_error(path, msg);
+}
+
+bool TokenReader::finish_token(std::string_view& token) {
+  if (token_.size() >= options_.max_word_bytes) {
+    // Cut an incomplete trailing UTF-8 sequence.
+    size_t lead = token_.size();
+    while (lead > 0 && (static_cast<uint8_t>(token_[lead - 1]) & 0xC0) == 0x80) --lead;
+    if (lead > 0 && static_cast<uint8_t>(token_[lead - 1]) >= 0xC0) {
+      const uint8_t b = static_cast<uint8_t>(token_[lead - 1]);
+      const size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+      if (token_.size() - (lead - 1) < need) token_.resize(lead - 1);
+    }
+  }
+  if (validate_) {
+    const size_t bad = find_invalid_utf8(token_);
+    if (bad != std::string_view::npos) utf8_error(bad);
+  }
+  if (options_.lowercase) lowercase_utf8(token_);
+  token = token_;
+  return true;
+}
+
+bool TokenReader::next(std::string_view& token) {
+  token_.clear();
+  if (pending_eos_) {
+    pending_eos_ = false;
+    token = kEndOfSentence;
+    return true;
+  }
+  if (done_) return false;
+  for (;;) {
+    if (pos_ == len_ && !fill()) {
+      // End of this file: it ends the token too.
+      if (!token_.empty()) return finish_token(token);
+      if (file_index_ + 1 >= corpus_.files().size()) return done_ = true, false;
+      file_begin_ += corpus_.sizes()[file_index_];
+      if (file_begin_ >= end_) return done_ = true, false;
+      open_file(file_index_ + 1, 0);
+      continue;
+    }
+    if (line_start_ && options_.normalize && token_.empty() && !skip_line_) {
+      if (len_ - pos_ < 6 && !file_eof_) {
+        fill();
+        continue;
+      }
+      line_start_ = false;
+      if (file_begin_ + buf_offset_ + pos_ >= end_) return done_ = true, false;
+      skip_line_ = doc_line_at(pos_);
+    }
+    if (skip_line_) {
+      const char* nl = static_cast<const char*>(std::memchr(buffer_.data() + pos_, '\n', len_ - pos_));
+      if (!nl) {
+        pos_ = len_;
+        continue;
+      }
+      pos_ = static_cast<size_t>(nl - buffer_.data()) + 1;
+      skip_line_ = skip_partial_ = false;
+      line_start_ = true;
+      if (line_ > 0) ++line_;
+      continue;
+    }
+    const uint8_t c = static_cast<uint8_t>(buffer_[pos_]);
+    const uint8_t cls = class_[c];
+    if (cls == kWord) {
+      const size_t start = pos_;
+      while (pos_ < len_ && class_[static_cast<uint8_t>(buffer_[pos_])] == kWord) ++pos_;
+      if (skip_partial_) {
+        if (pos_ < len_) skip_partial_ = false;
+        continue;
+      }
+      if (token_.empty()) {
+        if (file_begin_ + buf_offset_ + start >= end_) return done_ = true, false;
+        token_offset_ = buf_offset_ + start;
+        token_line_ = line_;
+      }
+      const size_t room = options_.max_word_bytes > token_.size() ? options_.max_word_bytes - token_.size() : 0;
+      token_.append(buffer_.data() + start, std::min(room, pos_ - start));
+      continue;
+    }
+    skip_partial_ = false;
+    line_start_ = false;
+    if (cls == kNewline) {
+      const bool inside = file_begin_ + buf_offset_ + pos_ < end_;
+      ++pos_;
+      if (line_ > 0) ++line_;
+      line_start_ = true;
+      if (!inside) {
+        done_ = true;
+        return token_.empty() ? false : finish_token(token);
+      }
+      if (!token_.empty()) {
+        pending_eos_ = true;
+        return finish_token(token);
+      }
+      token = kEndOfSentence;
+      return true;
+    }
+    ++pos_;
+    if (!token_.empty()) return finish_token(token);
+  }
+}
+
+// ---- UTF-8 ----------------------------------------------------------------------------------
+size_t find_invalid_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const uint8_t b = s[i];
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if (b >= 0xC2 && b <= 0xDF) len = 2, cp = b & 0x1F;
+    else if (b >= 0xE0 && b <= 0xEF) len = 3, cp = b & 0x0F;
+    else if (b >= 0xF0 && b <= 0xF4) len = 4, cp = b & 0x07;
+    else return i;
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+namespace {
+uint32_t lower_code_point(uint32_t cp) {
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;
+  if (cp >= 0x100 && cp <= 0x137 && cp != 0x130) return cp | 1;
+  if (cp >= 0x139 && cp <= 0x148 && (cp & 1)) return cp + 1;
+  if (cp >= 0x14A && cp <= 0x177) return cp | 1;
+  if (cp == 0x178) return 0xFF;
+  if (cp >= 0x179 && cp <= 0x17E && (cp & 1)) return cp + 1;
+  if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) return cp + 0x20;
+  if (cp == 0x386) return 0x3AC;
+  if (cp >= 0x388 && cp <= 0x38A) return cp + 0x25;
+  if (cp == 0x38C) return 0x3CC;
+  if (cp == 0x38E || cp == 0x38F) return cp + 0x3F;
+  if (cp >= 0x410 && cp <= 0x42F) return cp + 0x20;
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;
+  return cp;
+}
+}  // namespace
+
+void lowercase_utf8(std::string& text) {
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t b = static_cast<uint8_t>(text[i]);
+    if (b < 0x80) {
+      if (b >= 'A' && b <= 'Z') text[i] = static_cast<char>(b + 32);
+      continue;
+    }
+    if (b >= 0xC2 && b <= 0xDF && i + 1 < n && (static_cast<uint8_t>(text[i + 1]) & 0xC0) == 0x80) {
+      const uint32_t cp = ((b & 0x1Fu) << 6) | (static_cast<uint8_t>(text[i + 1]) & 0x3Fu);
+      const uint32_t lo = lower_code_point(cp);  // always a two-byte code point again
+      text[i] = static_cast<char>(0xC0 | (lo >> 6));
+      text[i + 1] = static_cast<char>(0x80 | (lo & 0x3F));
+      ++i;
+    }
+  }
+}
+
+}  // namespace seer::word2vec

@@ -1,0 +1,103 @@
+// Streaming tokenizer for word2vec corpora: one file or a folder of files, read as one byte
+// stream, split into tokens on ASCII whitespace, with a "</s>" token at each newline (as the
+// original word2vec.c does). Readers cover a byte range of the stream, so that training threads
+// can split the input by bytes. Memory is a fixed buffer, whatever the line lengths.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seer::word2vec {
+
+// The sentence-break token emitted at every newline, word 0 of every vocabulary.
+inline constexpr std::string_view kEndOfSentence = "</s>";
+
+struct TextOptions {
+  // Lowercase ASCII letters and the capitals of Latin-1, Latin Extended-A, Greek and Cyrillic
+  // (two-byte UTF-8 letters; other scripts are left as they are).
+  bool lowercase = false;
+  // Normaliser for raw text such as WikiExtractor output: lines starting with "<doc " or
+  // "</doc>" are dropped whole, and every ASCII byte that is not a letter or digit separates
+  // words and is dropped (like Mikolov's wikifil.pl: "don't." -> "don" "t"). Non-ASCII bytes
+  // (UTF-8 letters) stay inside words.
+  bool normalize = false;
+  // Longer tokens are cut (at a UTF-8 character boundary); word2vec.c cuts at 100 bytes.
+  size_t max_word_bytes = 1000;
+};
+
+// One file, or the regular files of a folder (not recursive, hidden files skipped) sorted by
+// name. Throws seer::Error when the path is missing or the folder holds no file.
+class Corpus {
+ public:
+  explicit Corpus(const std::filesystem::path& input);
+  const std::vector<std::filesystem::path>& files() const { return files_; }
+  const std::vector<uint64_t>& sizes() const { return sizes_; }
+  uint64_t total_bytes() const { return total_; }
+  // Splits [0, total_bytes) into `parts` nearly equal byte ranges (begin offsets, parts + 1).
+  std::vector<uint64_t> split(int parts) const;
+
+ private:
+  std::vector<std::filesystem::path> files_;
+  std::vector<uint64_t> sizes_;
+  uint64_t total_ = 0;
+};
+
+// Reads the tokens whose first byte lies in [begin, end) of the corpus's concatenated bytes.
+// A range that starts inside a word skips that word's tail (the previous range owns it).
+class TokenReader {
+ public:
+  // `validate_utf8`: each token is checked, and invalid UTF-8 throws seer::Error naming the
+  // file, the line (when the reader started at the file's start) and the byte offset.
+  TokenReader(const Corpus& corpus, const TextOptions& options, uint64_t begin, uint64_t end,
+              bool validate_utf8 = false);
+  TokenReader(const Corpus& corpus, const TextOptions& options, bool validate_utf8 = false)
+      : TokenReader(corpus, options, 0, corpus.total_bytes(), validate_utf8) {}
+  ~TokenReader();
+  TokenReader(const TokenReader&) = delete;
+  TokenReader& operator=(const TokenReader&) = delete;
+
+  // The next token ("</s>" for a newline); the view lives until the next call. False at the end.
+  bool next(std::string_view& token);
+
+ private:
+  bool open_file(size_t index, uint64_t offset);
+  bool fill();  // more bytes into the buffer (next file when one ends); false at the range's end
+  bool finish_token(std::string_view& token);
+  [[noreturn]] void utf8_error(size_t bad_index) const;
+  bool doc_line_at(size_t pos) const;
+
+  const Corpus& corpus_;
+  TextOptions options_;
+  bool validate_;
+  uint64_t end_;             // global end of the range
+  size_t file_index_ = 0;
+  std::FILE* fp_ = nullptr;
+  uint64_t file_begin_ = 0;  // global offset of the current file's byte 0
+  uint64_t buf_offset_ = 0;  // offset in the file of buffer_[0]
+  std::vector<char> buffer_;
+  size_t pos_ = 0, len_ = 0;
+  bool file_eof_ = false;
+  bool done_ = false;
+  bool line_start_ = true;
+  bool skip_line_ = false;     // inside a dropped <doc> line
+  bool skip_partial_ = false;  // inside a word owned by the previous range
+  bool pending_eos_ = false;
+  long line_ = 1;              // -1 when the reader started inside the file
+  std::string token_;
+  uint64_t token_offset_ = 0;  // offset in the file of the token's first byte
+  long token_line_ = 1;
+  uint8_t class_[256];
+};
+
+// Index of the first invalid byte of `text` as UTF-8 (overlongs, surrogates and code points
+// above U+10FFFF are invalid), or npos when it is valid.
+size_t find_invalid_utf8(std::string_view text);
+
+// Lowercases in place as TextOptions::lowercase describes (byte lengths never change).
+void lowercase_utf8(std::string& text);
+
+}  // namespace seer::word2vec

@@ -1,0 +1,60 @@
+// The word2vec trainer: CBOW and skip-gram, negative sampling and hierarchical softmax, with the
+// original word2vec.c semantics (random window shrink, subsampling, unigram^0.75 noise, Huffman
+// tree, linear learning-rate decay to alpha * 1e-4, sentences cut at "</s>" and 1000 words)
+// in plain multithreaded C++ (Hogwild, like the original).
+//
+// Speed: skip-gram processes a whole window at once, pWord2Vec style (Ji et al. 2016): the
+// negative samples (or the Huffman path) of the centre word are shared by all the window's
+// context words, so the updates become small dense matrix products
+// (context words x (1 + K outputs)) on rows padded to 8 floats and 32-byte aligned, compiled for
+// AVX2+FMA with a portable fallback chosen at run time. CBOW follows word2vec.c's loop with the
+// same vector kernels. Threads read their own byte range of the input and own their scratch.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "seer/word2vec/text_reader.h"
+#include "seer/word2vec/vectors.h"
+#include "seer/word2vec/vocabulary.h"
+
+namespace seer::word2vec {
+
+enum class Model { kCbow, kSkipGram };
+enum class Loss { kNegativeSampling, kHierarchicalSoftmax };
+
+struct TrainOptions {
+  Model model = Model::kCbow;
+  Loss loss = Loss::kNegativeSampling;
+  int dim = 100;        // vector size
+  int window = 5;       // max context distance (each word draws its own shrink b)
+  int negative = 5;     // negative samples per target (NS)
+  double sample = 1e-3; // subsampling threshold; 0 keeps every word
+  int epochs = 5;
+  double alpha = 0;     // initial learning rate; 0: 0.025 for skip-gram, 0.05 for CBOW
+  int threads = 0;      // 0: all hardware threads
+  uint64_t seed = 1;    // thread t starts its LCG at seed + t (word2vec.c: t)
+  int max_sentence = 1000;  // word2vec.c's MAX_SENTENCE_LENGTH
+  bool progress = true;     // progress bar on stderr
+  VocabOptions vocab;       // min count, lowercase, normaliser
+};
+
+struct TrainStats {
+  double vocab_seconds = 0;
+  double train_seconds = 0;
+  int64_t words = 0;             // words processed (all epochs, before subsampling)
+  double words_per_second = 0;   // all threads together
+  std::vector<double> thread_words_per_second;
+  int64_t vocab_size = 0;
+  int64_t train_words = 0;       // words per epoch (sum of the vocabulary counts)
+};
+
+double default_alpha(Model model);
+
+// Builds the vocabulary (one streaming pass) and trains.
+WordVectors train(const Corpus& corpus, const TrainOptions& options, TrainStats* stats = nullptr);
+// Trains with a given vocabulary (sorted as Vocabulary::sort_and_trim leaves it).
+WordVectors train(const Corpus& corpus, const Vocabulary& vocab, const TrainOptions& options,
+                  TrainStats* stats = nullptr);
+
+}  // namespace seer::word2vec

@@ -1,0 +1,114 @@
+#include "seer/word2vec/trainer.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "seer/word2vec/evaluation.h"
+#include "test_support.h"
+#include "word2vec/w2v_test_util.h"
+
+namespace seer::word2vec {
+namespace {
+
+using seer::testing::ScratchDir;
+using namespace seer::word2vec::testing;
+
+// Ten planted pairs (aN, bN): both words of a pair appear in exactly the same contexts (words
+// drawn from the pair's own context set), so training must make them each other's neighbours.
+std::string planted_corpus(int sentences_per_pair, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string text;
+  for (int s = 0; s < sentences_per_pair * 10; ++s) {
+    const int pair = static_cast<int>(rng() % 10);
+    for (int i = 0; i < 7; ++i) {
+      if (i == 3) text += (rng() % 2 ? "a" : "b") + std::to_string(pair);
+      else text += "c" + std::to_string(pair) + "_" + std::to_string(rng() % 6);
+      text += i == 6 ? "\n" : " ";
+    }
+  }
+  return text;
+}
+
+TrainOptions small_options(Model model, Loss loss) {
+  TrainOptions o;
+  o.model = model;
+  o.loss = loss;
+  o.dim = 24;
+  o.window = 3;
+  o.negative = 5;
+  o.sample = 0;
+  o.epochs = model == Model::kSkipGram ? 5 : 10;
+  o.threads = 1;
+  o.seed = 3;
+  o.progress = false;
+  o.vocab.min_count = 1;
+  return o;
+}
+
+class Word2vecPlanted : public ::testing::TestWithParam<std::tuple<Model, Loss>> {};
+
+TEST_P(Word2vecPlanted, PairsComeOutNearestToEachOther) {
+  ScratchDir dir;
+  write_text(dir / "corpus.txt", planted_corpus(300, 11));
+  const auto [model, loss] = GetParam();
+  TrainOptions o = small_options(model, loss);
+  o.threads = 2;  // also exercises the byte-range split
+  TrainStats stats;
+  const WordVectors v = train(Corpus(dir / "corpus.txt"), o, &stats);
+  EXPECT_EQ(v.size(), 1u + 20u + 60u);
+  EXPECT_GT(stats.words, 0);
+  const VectorIndex index(v);
+  int hits = 0;
+  for (int p = 0; p < 10; ++p) {
+    const auto a = "a" + std::to_string(p), b = "b" + std::to_string(p);
+    const auto n = nearest(index, a, 1);
+    hits += n[0].word == b;
+  }
+  EXPECT_GE(hits, 9);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Models, Word2vecPlanted,
+    ::testing::Values(std::make_tuple(Model::kSkipGram, Loss::kNegativeSampling),
+                      std::make_tuple(Model::kCbow, Loss::kNegativeSampling),
+                      std::make_tuple(Model::kSkipGram, Loss::kHierarchicalSoftmax),
+                      std::make_tuple(Model::kCbow, Loss::kHierarchicalSoftmax)));
+
+TEST(Word2vecTrainer, OneThreadAndASeedAreDeterministic) {
+  ScratchDir dir;
+  write_text(dir / "corpus.txt", planted_corpus(50, 5));
+  for (const Model model : {Model::kSkipGram, Model::kCbow}) {
+    TrainOptions o = small_options(model, Loss::kNegativeSampling);
+    o.epochs = 2;
+    o.sample = 1e-2;
+    const Corpus corpus(dir / "corpus.txt");
+    const WordVectors a = train(corpus, o), b = train(corpus, o);
+    EXPECT_EQ(a.data, b.data);
+    o.seed = 4;
+    const WordVectors c = train(corpus, o);
+    EXPECT_NE(a.data, c.data);
+  }
+}
+
+TEST(Word2vecTrainer, BadInputGivesClearErrors) {
+  ScratchDir dir;
+  EXPECT_NE(error_of([&] { train(Corpus(dir / "none.txt"), small_options(Model::kCbow, Loss::kNegativeSampling)); })
+                .find("none.txt: no such corpus file or folder"),
+            std::string::npos);
+  write_text(dir / "empty.txt", "\n\n");
+  EXPECT_NE(error_of([&] { train(Corpus(dir / "empty.txt"), small_options(Model::kCbow, Loss::kNegativeSampling)); })
+                .find("empty.txt: "),
+            std::string::npos);
+  write_text(dir / "bad.txt", "fine words\nmore \xFE words\n");
+  const std::string msg =
+      error_of([&] { train(Corpus(dir / "bad.txt"), small_options(Model::kCbow, Loss::kNegativeSampling)); });
+  EXPECT_NE(msg.find("bad.txt:2: invalid UTF-8 at byte offset 16"), std::string::npos) << msg;
+  write_text(dir / "ok.txt", planted_corpus(5, 1));
+  TrainOptions o = small_options(Model::kCbow, Loss::kNegativeSampling);
+  o.dim = 0;
+  EXPECT_NE(error_of([&] { train(Corpus(dir / "ok.txt"), o); }).find("--dim"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace seer::word2vec
