@@ -32,7 +32,7 @@ if [ "${SKIP_SYNTH:-0}" != 1 ]; then
 echo "== generated 4-digit captchas: train (<= 15 min, $THREADS threads), evaluate on 2000 unseen"
 rm -rf "$OUT/heldout" "$OUT/joint"
 "$SEER" captcha generate --out "$OUT/heldout" --count 2000 --seed 777001 --threads "$THREADS"
-"$SEER" captcha train --data generated --mode joint --steps 3000 --max-minutes 15 \
+"$SEER" captcha train --data generated --mode joint --steps 3300 --max-minutes 15 \
   --eval-every 250 --threads "$THREADS" --seed 1 --run "$OUT/joint" --json --no-progress | tail -1 > "$OUT/joint-train.json"
 "$SEER" captcha eval --model "$OUT/joint/model.pt" --data "$OUT/heldout" --json > "$OUT/joint-eval.json"
 cat "$OUT/joint-eval.json"

@@ -40,7 +40,7 @@ def main(out, doc):
         rows = [json.loads(l) for l in open(speed) if l.strip()]
         lines += ["### Training speed: seer (C++) vs PyTorch (Python), same network",
                   "", "Images per second of one training step (forward, backward, Adam) of the "
-                  "default network (96x32 input, blocks 32-64-128-128, four heads), batch 64, "
+                  "default network (96x32 input, blocks 32-64-128-256, four heads of 256 hidden units), batch 64, "
                   "fixed input; two interleaved runs each, best shown.", "",
                   "| threads | seer img/s | PyTorch img/s | seer / PyTorch |", "|---|---|---|---|"]
         for t in sorted({r["threads"] for r in rows}):
@@ -52,7 +52,7 @@ def main(out, doc):
     if os.path.exists(joint):
         ev, tr = load(joint), load(os.path.join(out, "joint-train.json"))
         lines += ["### Generated 4-digit captchas",
-                  "", "`seer captcha train --data generated --mode joint --steps 3000 "
+                  "", "`seer captcha train --data generated --mode joint --steps 3300 "
                   "--max-minutes 15 --threads 2`, then `seer captcha eval` on 2,000 fresh "
                   "captchas of an unseen seed (`seer captcha generate --seed 777001`).", "",
                   "| steps | wall time | train img/s | char accuracy | whole-captcha accuracy |",

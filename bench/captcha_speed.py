@@ -14,8 +14,8 @@ import torch.nn.functional as F
 
 
 class CaptchaNet(nn.Module):
-    def __init__(self, length=4, classes=10, width=96, height=32, channels=(32, 64, 128, 128),
-                 convs=1, hidden=128, dropout=0.3):
+    def __init__(self, length=4, classes=10, width=96, height=32, channels=(32, 64, 128, 256),
+                 convs=1, hidden=256, dropout=0.2):
         super().__init__()
         layers, c_in = [], 1
         for c_out in channels:

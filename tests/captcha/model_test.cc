@@ -18,7 +18,7 @@ TEST(CaptchaNet, OutputHasOneSoftmaxBlockPerPosition) {
   auto y = net->forward(x);
   EXPECT_EQ(y.sizes(), (std::vector<int64_t>{3, 5, 12}));
   // Features: last block's channels x (H / 16) x (W / 16) for four pooling blocks.
-  EXPECT_EQ(net->features(x).size(1), 128 * (32 / 16) * (96 / 16));
+  EXPECT_EQ(net->features(x).size(1), 256 * (32 / 16) * (96 / 16));
   // forward() is the stack of the heads.
   auto f = net->features(x);
   EXPECT_TRUE(torch::allclose(net->head(f, 2), y.select(1, 2)));

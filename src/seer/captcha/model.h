@@ -20,10 +20,10 @@ struct CaptchaNetOptions {
   // quarter of the cost of 128x48 (measured: 3x the images/s, same accuracy per step).
   int input_width = 96;
   int input_height = 32;
-  std::vector<int64_t> channels = {32, 64, 128, 128};  // one block per entry, each halves H, W
+  std::vector<int64_t> channels = {32, 64, 128, 256};  // one block per entry, each halves H, W
   int convs_per_block = 1;  // 3x3 conv-BN-ReLU layers per block
-  int head_hidden = 128;    // hidden units of each head (0: a linear head)
-  double dropout = 0.3;     // before each head's layers
+  int head_hidden = 256;    // hidden units of each head (0: a linear head)
+  double dropout = 0.2;     // before each head's layers
 
   nlohmann::json to_json() const;
   static CaptchaNetOptions from_json(const nlohmann::json& j);  // seer::Error if malformed

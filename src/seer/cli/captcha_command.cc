@@ -100,7 +100,7 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
   net.num_classes = codec.num_classes();
   const bool generated = f.data == "generated";
   int64_t steps = f.common.steps;
-  if (steps == 0 && f.epochs == 0) steps = generated ? 3000 : 0;
+  if (steps == 0 && f.epochs == 0) steps = generated ? 3300 : 0;
   nlohmann::json c = {
       {"task", "captcha"},
       {"data", f.data},
@@ -111,7 +111,7 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
       {"batch", f.batch},
       {"epochs", f.epochs},
       {"steps", steps},
-      {"lr", f.common.lr > 0 ? f.common.lr : 2e-3},
+      {"lr", f.common.lr > 0 ? f.common.lr : 3e-3},
       {"lr_schedule", f.common.lr_schedule.empty() ? "onecycle" : f.common.lr_schedule},
       {"warmup", f.common.warmup},
       {"eval_every", f.common.eval_every},

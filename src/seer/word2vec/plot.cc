@@ -152,18 +152,68 @@ PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const 
   for (size_t p = 0; p < r.kept.size(); ++p) {
     cv::arrowedLine(image, at(2 * p), at(2 * p + 1), arrow_color, 2, cv::LINE_AA, 0, 0.04);
   }
+  // Points first, then labels placed greedily: for each word, candidate spots around its point
+  // (right, left, above, below, diagonals; then farther out) are tried in order and the first
+  // whose rectangle stays inside the image and meets no placed label and no other point wins;
+  // when none is free, the spot with the least overlap. A label set away from its point gets a
+  // thin leader line.
+  std::vector<cv::Rect> points_box, placed;
+  for (size_t i = 0; i < r.points.size(); ++i) {
+    const cv::Point pt = at(i);
+    cv::circle(image, pt, 5, i % 2 == 0 ? first_color : second_color, cv::FILLED, cv::LINE_AA);
+    points_box.emplace_back(pt.x - 6, pt.y - 6, 13, 13);
+  }
+  // The title and the footer line are taken.
+  if (!options.title.empty()) {
+    int baseline = 0;
+    const cv::Size size = cv::getTextSize(options.title, font, 0.9, 2, &baseline);
+    placed.emplace_back(margin - 4, 45 - size.height - 4, size.width + 8, size.height + baseline + 8);
+  }
+  placed.emplace_back(0, options.height - 32, 420, 32);
+  const double scale = 0.7;
+  const int thickness = 2, pad = 3;
   for (size_t i = 0; i < r.points.size(); ++i) {
     const auto& word = i % 2 == 0 ? r.kept[i / 2].first : r.kept[i / 2].second;
     const cv::Scalar color = i % 2 == 0 ? first_color : second_color;
     const cv::Point pt = at(i);
-    cv::circle(image, pt, 5, color, cv::FILLED, cv::LINE_AA);
     int baseline = 0;
-    const cv::Size size = cv::getTextSize(word, font, 0.7, 2, &baseline);
-    cv::Point label(pt.x + 8, pt.y - 8);
-    label.x = std::clamp(label.x, 2, options.width - size.width - 2);
-    label.y = std::clamp(label.y, size.height + 2, options.height - baseline - 2);
-    cv::putText(image, word, label, font, 0.7, cv::Scalar(255, 255, 255), 5, cv::LINE_AA);
-    cv::putText(image, word, label, font, 0.7, color, 2, cv::LINE_AA);
+    const cv::Size size = cv::getTextSize(word, font, scale, thickness, &baseline);
+    const int w = size.width + 2 * pad, h = size.height + baseline + 2 * pad;
+    const auto overlap = [&](const cv::Rect& box) {
+      long area = 0;
+      for (const auto& p : placed) area += (box & p).area();
+      for (size_t j = 0; j < points_box.size(); ++j) {
+        if (j != i) area += (box & points_box[j]).area();
+      }
+      const cv::Rect inside = box & cv::Rect(0, 0, options.width, options.height);
+      return area + 4L * (box.area() - inside.area());  // leaving the image is worse
+    };
+    cv::Rect best;
+    long best_cost = -1;
+    for (int ring = 0; ring < 5 && best_cost != 0; ++ring) {
+      const int d = 6 + 14 * ring;
+      // Top-left corners: right-up, right-down, left-up, left-down, up, down, right, left.
+      const cv::Point candidates[] = {
+          {pt.x + d, pt.y - d - h + pad}, {pt.x + d, pt.y + d - pad},  {pt.x - d - w, pt.y - d - h + pad},
+          {pt.x - d - w, pt.y + d - pad}, {pt.x - w / 2, pt.y - d - h}, {pt.x - w / 2, pt.y + d},
+          {pt.x + d + 2, pt.y - h / 2},   {pt.x - d - 2 - w, pt.y - h / 2}};
+      for (const auto& c : candidates) {
+        const cv::Rect box(c.x, c.y, w, h);
+        const long cost = overlap(box);
+        if (best_cost < 0 || cost < best_cost) best = box, best_cost = cost;
+        if (cost == 0) break;
+      }
+    }
+    placed.push_back(best);
+    const cv::Point label(best.x + pad, best.y + pad + size.height);
+    const cv::Point centre(best.x + w / 2, best.y + h / 2);
+    if (std::hypot(centre.x - pt.x, centre.y - pt.y) > 0.5 * std::hypot(w, h) + 12) {
+      // Leader line from the point to the nearest spot of the label's box.
+      const cv::Point near(std::clamp(pt.x, best.x, best.x + w), std::clamp(pt.y, best.y, best.y + h));
+      cv::line(image, pt, near, cv::Scalar(170, 170, 170), 1, cv::LINE_AA);
+    }
+    cv::putText(image, word, label, font, scale, cv::Scalar(255, 255, 255), 5, cv::LINE_AA);
+    cv::putText(image, word, label, font, scale, color, thickness, cv::LINE_AA);
   }
   if (!options.title.empty()) {
     cv::putText(image, options.title, cv::Point(margin, 45), font, 0.9, cv::Scalar(30, 30, 30), 2, cv::LINE_AA);
