@@ -21,9 +21,9 @@ if [ "${SKIP_SPEED:-0}" != 1 ]; then
 echo "== speed (threads 1 and $THREADS, batch 64)"
 : > "$OUT/speed.jsonl"
 for t in 1 "$THREADS"; do
-  for rep in 1 2; do
-    "$BUILD/bench/captcha_speed" --threads "$t" --batch 64 --steps 20 --warmup 3 | tee -a "$OUT/speed.jsonl"
-    /usr/bin/python3 bench/captcha_speed.py --threads "$t" --batch 64 --steps 20 --warmup 3 | tee -a "$OUT/speed.jsonl"
+  for rep in 1 2 3; do
+    "$BUILD/bench/captcha_speed" --threads "$t" --batch 64 --steps 30 --warmup 3 | tee -a "$OUT/speed.jsonl"
+    /usr/bin/python3 bench/captcha_speed.py --threads "$t" --batch 64 --steps 30 --warmup 3 | tee -a "$OUT/speed.jsonl"
   done
 done
 fi

@@ -51,22 +51,32 @@ def main():
     x = torch.rand(a.batch, 1, 32, 96)
     y = torch.randint(0, 10, (a.batch, 4))
 
+    times = {"forward_s": 0.0, "backward_s": 0.0, "optimizer_s": 0.0}
+
     def step():
+        t = time.perf_counter()
         opt.zero_grad()
         logits = net(x)
         loss = F.cross_entropy(logits.reshape(-1, 10), y.reshape(-1)) * 4
+        times["forward_s"] += time.perf_counter() - t
+        t = time.perf_counter()
         loss.backward()
+        times["backward_s"] += time.perf_counter() - t
+        t = time.perf_counter()
         opt.step()
+        times["optimizer_s"] += time.perf_counter() - t
 
     for _ in range(a.warmup):
         step()
+    for k in times:
+        times[k] = 0.0
     t0 = time.perf_counter()
     for _ in range(a.steps):
         step()
     s = time.perf_counter() - t0
     print(json.dumps({"tool": "pytorch", "version": torch.__version__, "threads": a.threads,
                       "batch": a.batch, "steps": a.steps, "seconds": s,
-                      "images_per_second": a.steps * a.batch / s}))
+                      "images_per_second": a.steps * a.batch / s, **times}))
 
 
 if __name__ == "__main__":
