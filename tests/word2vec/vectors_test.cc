@@ -95,15 +95,15 @@ TEST(Word2vecVectors, GensimLoadsOurFiles) {
       "for path, binary in ((sys.argv[1], True), (sys.argv[2], False)):\n"
       "    kv = KeyedVectors.load_word2vec_format(path, binary=binary)\n"
       "    assert kv.index_to_key == ['</s>', 'café', 'naïve', '東京', 'x'], kv.index_to_key\n"
-      "    assert abs(float(kv['東京'][1]) - 123456.78) < 0.01\n"
+      "    assert abs(float(kv['naïve'][1]) - 123456.78) < 0.01\n"
       "    assert abs(float(kv['café'][1]) - 1e-8) < 1e-14\n"
-      "    kv.save_word2vec_format(path + '.gensim', binary=binary)\n";
+      "    kv.save_word2vec_format(path[:-4] + '-gensim' + path[-4:], binary=binary)\n";
   write_text(dir / "check.py", script);
   const std::string cmd = "/usr/bin/python3 " + (dir / "check.py").string() + " " + (dir / "v.bin").string() +
                           " " + (dir / "v.txt").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  expect_same(v, load_vectors(dir / "v.bin.gensim"));
-  expect_same(v, load_vectors(dir / "v.txt.gensim"));
+  expect_same(v, load_vectors(dir / "v-gensim.bin"));
+  expect_same(v, load_vectors(dir / "v-gensim.txt"));
 }
 
 }  // namespace
