@@ -5,6 +5,8 @@ JOBS      ?= $(shell nproc)
 CMAKE_FLAGS ?=
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 export CCACHE_DIR ?= $(HOME)/.cache/seer-ccache
+# Relative paths in the cache key, so that every clone of the project shares the cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 .PHONY: all deps configure build test demo bench asan clean
 
