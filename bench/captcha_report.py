@@ -70,7 +70,9 @@ def main(out, doc):
         lines += ["### Joint vs alternating multi-task training", "",
                   "Same network, data stream (seed 2), schedule and 1500 steps; accuracy on 1,000 "
                   "generated captchas of an unseen seed. Joint: one step = the sum of the four "
-                  "head losses. Alternate: step s trains head s mod 4 through the shared trunk.",
+                  "head losses. Alternate: step s trains head s mod 4 through the shared trunk. "
+                  "Times are the runs' wall clock on a shared machine (other jobs ran beside "
+                  "them in the 2026-11-28 run): compare accuracy at equal steps.",
                   "", "| step | joint time | joint char / whole | alternate time | alternate char / whole |",
                   "|---|---|---|---|---|"]
         for a, b in zip(ev["joint"], ev["alternate"]):

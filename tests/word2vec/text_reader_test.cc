@@ -29,6 +29,29 @@ TEST(Word2vecTextReader, FolderFilesInNameOrderAndFileEndEndsWords) {
   EXPECT_EQ(read_tokens(corpus), (Tokens{"one", "two", "three"}));
 }
 
+TEST(Word2vecTextReader, FolderIsReadRecursivelyInPathOrderSkippingHidden) {
+  // Like ../shared/data/corpus: a PROVENANCE.md beside a subfolder holding the text.
+  ScratchDir dir;
+  write_text(dir / "c" / "PROVENANCE.md", "notes");
+  write_text(dir / "c" / "wiki-AA" / "wiki_01", "three four");
+  write_text(dir / "c" / "wiki-AA" / "wiki_00", "one two");
+  write_text(dir / "c" / "wiki-AB" / "deep" / "wiki_00", "five");
+  write_text(dir / "c" / "wiki-AA" / ".hidden", "never");
+  write_text(dir / "c" / ".git" / "objects" / "x", "never");
+  write_text(dir / "c" / "wiki-AB" / ".cache" / "y", "never");
+  Corpus corpus(dir / "c");
+  const std::vector<std::filesystem::path> expected{
+      dir / "c" / "PROVENANCE.md", dir / "c" / "wiki-AA" / "wiki_00", dir / "c" / "wiki-AA" / "wiki_01",
+      dir / "c" / "wiki-AB" / "deep" / "wiki_00"};
+  EXPECT_EQ(corpus.files(), expected);
+  EXPECT_EQ(read_tokens(corpus), (Tokens{"notes", "one", "two", "three", "four", "five"}));
+  EXPECT_EQ(count_words(corpus, {}), 6);
+  EXPECT_EQ(count_words(corpus, {}, 4), 4);
+  // A folder whose only files are hidden or in hidden folders holds no file.
+  write_text(dir / "h" / ".git" / "x", "never");
+  EXPECT_NE(error_of([&] { Corpus c(dir / "h"); }).find("holds no file"), std::string::npos);
+}
+
 TEST(Word2vecTextReader, NormaliserDropsDocLinesAndPunctuation) {
   ScratchDir dir;
   write_text(dir / "w.txt",

@@ -41,13 +41,22 @@ void run_train(TrainW2vFlags& f) {
                                        : format_for_path(f.output, VectorFormat::kBinary);
   f.opt.progress = !f.quiet;
   Corpus corpus(f.input);
+  constexpr int64_t kSmallCorpusWords = 10'000;
+  if (const int64_t words = count_words(corpus, f.opt.vocab.text, kSmallCorpusWords); words < kSmallCorpusWords) {
+    const size_t files = corpus.files().size();
+    const bool folder = fs::is_directory(f.input);
+    warn(fmt::format("{}: only {} word{} read from {} file{}{}; vectors trained on under {} words are mostly noise",
+                     f.input, words, words == 1 ? "" : "s", files, files == 1 ? "" : "s",
+                     folder && files == 1 ? " (" + corpus.files()[0].string() + ")" : std::string(),
+                     kSmallCorpusWords));
+  }
   TrainStats stats;
   const WordVectors vectors = train(corpus, f.opt, &stats);
   save_vectors(vectors, f.output, format);
   std::string per_thread;
   for (double r : stats.thread_words_per_second) per_thread += (per_thread.empty() ? "" : " ") + format_si(r);
   std::cerr << fmt::format(
-      "word2vec: {} vectors of {} to {} ({}); vocabulary {:.1f}s, training {:.1f}s, {} words/s "
+      "word2vec: {} vectors of {} to {} ({}); vocabulary {:.1f}s, training {:.3f}s, {} words/s "
       "(per thread: {})\n",
       vectors.size(), vectors.dim, f.output, format == VectorFormat::kBinary ? "binary" : "text",
       stats.vocab_seconds, stats.train_seconds, format_si(stats.words_per_second), per_thread);
@@ -118,7 +127,7 @@ void add_word2vec_command(CLI::App& app) {
   // ---- train ----
   auto tr = std::make_shared<TrainW2vFlags>();
   auto* t = w2v->add_subcommand("train", "Train word vectors on a text file or a folder of text files");
-  t->add_option("--input", tr->input, "Corpus: a UTF-8 text file, or a folder of them (read in name order)")->required();
+  t->add_option("--input", tr->input, "Corpus: a UTF-8 text file, or a folder of them (read recursively in path order, hidden ones skipped)")->required();
   t->add_option("--output", tr->output, "Vectors file (.bin binary, .txt/.vec text)")->required();
   t->add_option("--model", tr->model, "cbow or skipgram")->capture_default_str();
   t->add_option("--loss", tr->loss, "ns (negative sampling) or hs (hierarchical softmax)")->capture_default_str();

@@ -27,12 +27,20 @@ bool starts_doc_line(const char* p, size_t n) {
 Corpus::Corpus(const fs::path& input) {
   std::error_code ec;
   if (fs::is_directory(input, ec)) {
-    for (const auto& entry : fs::directory_iterator(input, ec)) {
-      const auto name = entry.path().filename().string();
-      if (!name.empty() && name[0] != '.' && entry.is_regular_file()) files_.push_back(entry.path());
+    // Recursive: corpora such as WikiExtractor's output keep their text in subfolders (AA/, AB/, ...).
+    fs::recursive_directory_iterator it(input, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      const auto name = it->path().filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory(ec)) it.disable_recursion_pending();  // hidden folder: skip its files
+        ec.clear();
+        continue;
+      }
+      if (it->is_regular_file(ec)) files_.push_back(it->path());
+      ec.clear();
     }
     if (ec) throw file_error(input.string(), "cannot list the folder: " + ec.message());
-    std::sort(files_.begin(), files_.end());
+    std::sort(files_.begin(), files_.end());  // by path, component by component
     if (files_.empty()) throw file_error(input.string(), "the corpus folder holds no file");
   } else if (fs::is_regular_file(input, ec)) {
     files_.push_back(input);
@@ -53,6 +61,16 @@ std::vector<uint64_t> Corpus::split(int parts) const {
     bounds.push_back(static_cast<uint64_t>(static_cast<unsigned __int128>(total_) * i / parts));
   }
   return bounds;
+}
+
+int64_t count_words(const Corpus& corpus, const TextOptions& options, int64_t limit) {
+  TokenReader reader(corpus, options);
+  std::string_view token;
+  int64_t n = 0;
+  while (n < limit && reader.next(token)) {
+    if (token != kEndOfSentence) ++n;
+  }
+  return n;
 }
 
 // ---- TokenReader ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,9 @@ struct TextOptions {
   size_t max_word_bytes = 1000;
 };
 
-// One file, or the regular files of a folder (not recursive, hidden files skipped) sorted by
-// name. Throws seer::Error when the path is missing or the folder holds no file.
+// One file, or the regular files of a folder and its subfolders (recursive; files and folders
+// whose name starts with '.' skipped) sorted by path. Throws seer::Error when the path is
+// missing or the folder holds no file.
 class Corpus {
  public:
   explicit Corpus(const std::filesystem::path& input);
@@ -92,6 +94,10 @@ class TokenReader {
   long token_line_ = 1;
   uint8_t class_[256];
 };
+
+// The number of words (tokens other than "</s>") in the corpus, counting stops at `limit`.
+int64_t count_words(const Corpus& corpus, const TextOptions& options,
+                    int64_t limit = std::numeric_limits<int64_t>::max());
 
 // Index of the first invalid byte of `text` as UTF-8 (overlongs, surrogates and code points
 // above U+10FFFF are invalid), or npos when it is valid.
