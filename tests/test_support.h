@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "seer/core/error.h"
+
 namespace seer::testing {
 
 // A fresh, empty folder under the build tree, removed when the object dies.
@@ -45,6 +47,24 @@ inline std::optional<std::filesystem::path> shared_data_dir() {
   auto p = std::filesystem::path(SEER_SOURCE_DIR) / ".." / "shared" / "data";
   if (std::filesystem::is_directory(p)) return std::filesystem::weakly_canonical(p);
   return std::nullopt;
+}
+
+// The message of the seer::Error that `f` throws, or "" when it throws none.
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const ::seer::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// "message contains fragment", printing the message when it does not.
+inline ::testing::AssertionResult Contains(const std::string& message, const std::string& fragment) {
+  if (message.find(fragment) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "\"" << message << "\" does not contain \"" << fragment << "\"";
 }
 
 }  // namespace seer::testing

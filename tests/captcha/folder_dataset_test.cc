@@ -17,6 +17,8 @@
 namespace seer::captcha {
 namespace {
 
+using seer::testing::Contains;
+
 namespace fs = std::filesystem;
 
 const LabelCodec kDigits4("0123456789", 4);
@@ -56,12 +58,6 @@ std::string scan_error(const fs::path& dir, FolderDatasetOptions options = {}) {
     return e.what();
   }
   return "";
-}
-
-::testing::AssertionResult Contains(const std::string& message, const std::string& fragment) {
-  if (message.find(fragment) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "\"" << message << "\" does not contain \"" << fragment << "\"";
 }
 
 TEST(FolderDataset, LabelsFromFileNames) {

@@ -6,27 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "seer/core/error.h"
+#include "test_support.h"
 
 namespace seer::captcha {
 namespace {
 
-// The error message of `f`, or "" when it does not throw seer::Error.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// gtest-only (no gmock): "message contains fragment", printing the message when it does not.
-::testing::AssertionResult Contains(const std::string& message, const std::string& fragment) {
-  if (message.find(fragment) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "\"" << message << "\" does not contain \"" << fragment << "\"";
-}
+using seer::testing::Contains;
+using seer::testing::error_of;
 
 TEST(LabelCodec, Sizes) {
   LabelCodec codec("0123456789", 4);

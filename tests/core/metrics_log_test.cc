@@ -15,6 +15,8 @@
 namespace seer {
 namespace {
 
+using seer::testing::error_of;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -27,17 +29,6 @@ std::vector<int64_t> steps_of(const std::vector<json>& records) {
   std::vector<int64_t> steps;
   for (const auto& r : records) steps.push_back(r.at("step").get<int64_t>());
   return steps;
-}
-
-// The message of the seer::Error thrown by `f`, or "" when there is none.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(MetricsLog, ConstructorCreatesFileAndFolders) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "seer/word2vec/text_reader.h"
+#include "test_support.h"
 
 namespace seer::word2vec::testing {
 
@@ -30,15 +31,6 @@ inline std::vector<std::string> read_tokens(const Corpus& corpus, const TextOpti
   return read_tokens(corpus, options, 0, corpus.total_bytes());
 }
 
-// The message of the seer::Error `f` throws ("" when it does not throw).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using ::seer::testing::error_of;
 
 }  // namespace seer::word2vec::testing
