@@ -13,6 +13,8 @@
 #include <torch/torch.h>
 
 #include "seer/captcha/model.h"
+#include "seer/core/device.h"
+#include "seer/core/trainer.h"
 
 int main(int argc, char** argv) {
   int threads = 2, batch = 64, steps = 30, warmup = 5, channels_last = 0;
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
       }
     }
   }
+  seer::tune_allocator();  // as the `seer` program does at start-up
   at::set_num_threads(threads);
   torch::manual_seed(0);
   seer::captcha::CaptchaNet net(o);
@@ -58,7 +61,7 @@ int main(int argc, char** argv) {
   };
   auto step = [&] {
     auto t = std::chrono::steady_clock::now();
-    opt.zero_grad();
+    seer::clear_gradients(opt);  // as the Trainer does
     auto logits = net->forward(x);  // [B, length, classes]
     auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, o.num_classes}),
                                                      y.reshape({-1})) * o.length;

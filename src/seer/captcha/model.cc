@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include "seer/core/error.h"
+#include "seer/nn/dropout.h"
+#include "seer/nn/relu_max_pool.h"
 
 namespace seer::captcha {
 
@@ -48,10 +50,11 @@ CaptchaNetImpl::CaptchaNetImpl(CaptchaNetOptions options) : options_(std::move(o
     for (int c = 0; c < o.convs_per_block; ++c) {
       trunk->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
       trunk->push_back(nn::BatchNorm2d(out));
-      trunk->push_back(nn::ReLU(nn::ReLUOptions(true)));
+      // The block's last ReLU and its 2x2 max pooling run as one fused layer (same function).
+      if (c + 1 < o.convs_per_block) trunk->push_back(nn::ReLU(nn::ReLUOptions(true)));
       in = out;
     }
-    trunk->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
+    trunk->push_back(seer::nn::ReluMaxPool2x2());
   }
   trunk_ = register_module("trunk", trunk);
 
@@ -60,7 +63,7 @@ CaptchaNetImpl::CaptchaNetImpl(CaptchaNetOptions options) : options_(std::move(o
   nn::ModuleList heads;
   for (int p = 0; p < o.length; ++p) {
     nn::Sequential head;
-    head->push_back(nn::Dropout(o.dropout));
+    head->push_back(seer::nn::Dropout(o.dropout));
     if (o.head_hidden > 0) {
       head->push_back(nn::Linear(features, o.head_hidden));
       head->push_back(nn::ReLU(nn::ReLUOptions(true)));

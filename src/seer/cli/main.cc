@@ -6,9 +6,11 @@
 #include <c10/util/Exception.h>
 
 #include "seer/cli/commands.h"
+#include "seer/core/device.h"
 #include "seer/core/error.h"
 
 int main(int argc, char** argv) {
+  seer::tune_allocator();
   CLI::App app{"seer: classic deep-learning systems of vision and language, in C++"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "seer 0.1.0");

@@ -1,6 +1,9 @@
 #include "seer/core/device.h"
 
-#include <thread>
+#include <thread>  // (also defines __GLIBC__ on glibc)
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
@@ -30,6 +33,13 @@ int set_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
   return at::get_num_threads();
+}
+
+void tune_allocator() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 void seed_everything(uint64_t seed) { torch::manual_seed(seed); }

@@ -86,6 +86,12 @@ class Averages {
 
 }  // namespace
 
+void clear_gradients(torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups()) {
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+  }
+}
+
 Trainer::Trainer(RunDir run, TrainerOptions options, torch::optim::Optimizer& optimizer,
                  LrSchedule schedule)
     : run_(std::move(run)), options_(options), optimizer_(optimizer), schedule_(std::move(schedule)) {
@@ -167,7 +173,7 @@ TrainResult Trainer::fit(TrainTask& task) {
     const auto step_start = Clock::now();
     const double lr = schedule_.at(step);
     set_lr(lr);
-    optimizer_.zero_grad();
+    clear_gradients(optimizer_);
     auto out = task.train_step(step);
     auto loss = out.find("loss");
     if (loss == out.end()) throw std::logic_error("TrainTask::train_step returned no 'loss'");

@@ -88,4 +88,9 @@ class Trainer {
   LrSchedule schedule_;
 };
 
+// Drops every parameter's gradient (sets it to an undefined tensor) instead of zero-filling it,
+// as PyTorch's zero_grad(set_to_none=True): the next backward writes the gradient directly
+// rather than adding to zeros, and the optimizer skips parameters that got none.
+void clear_gradients(torch::optim::Optimizer& optimizer);
+
 }  // namespace seer
