@@ -24,6 +24,9 @@ for t in 1 "$THREADS"; do
   for rep in 1 2 3; do
     "$BUILD/bench/captcha_speed" --threads "$t" --batch 64 --steps 30 --warmup 3 | tee -a "$OUT/speed.jsonl"
     /usr/bin/python3 bench/captcha_speed.py --threads "$t" --batch 64 --steps 30 --warmup 3 | tee -a "$OUT/speed.jsonl"
+    # The same peer with glibc malloc set as seer sets it in-process (seer::tune_allocator).
+    MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 /usr/bin/python3 bench/captcha_speed.py \
+      --threads "$t" --batch 64 --steps 30 --warmup 3 --label pytorch-malloc | tee -a "$OUT/speed.jsonl"
   done
 done
 fi

@@ -42,6 +42,7 @@ def main():
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--label", default="pytorch", help="tool name in the output")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -74,7 +75,7 @@ def main():
     for _ in range(a.steps):
         step()
     s = time.perf_counter() - t0
-    print(json.dumps({"tool": "pytorch", "version": torch.__version__, "threads": a.threads,
+    print(json.dumps({"tool": a.label, "version": torch.__version__, "threads": a.threads,
                       "batch": a.batch, "steps": a.steps, "seconds": s,
                       "images_per_second": a.steps * a.batch / s, **times}))
 

@@ -116,6 +116,7 @@ TEST(CaptchaCli, BadInputGivesClearErrors) {
                    " --length 4 --steps 1 --no-progress --run " + (dir / "r").string());
   EXPECT_EQ(empty.code, 1);
   EXPECT_NE(empty.out.find("empty"), std::string::npos) << empty.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "r")) << "a failed train must not leave a run folder";
 
   auto wrong = run("captcha predict --model " + (dir / "nope.pt").string() + " x.png");
   EXPECT_EQ(wrong.code, 1);
@@ -124,6 +125,7 @@ TEST(CaptchaCli, BadInputGivesClearErrors) {
                   (dir / "m").string());
   EXPECT_EQ(mode.code, 1);
   EXPECT_NE(mode.out.find("sideways"), std::string::npos) << mode.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m"));
 }
 
 }  // namespace

@@ -132,7 +132,9 @@ void run_train(TrainCaptchaFlags& f) {
   apply_runtime(f.common);
   const auto device = select_device(f.common.device);
   std::optional<RunDir> run;
-  nlohmann::json config = open_run("captcha", f.common, train_config(f), run);
+  bool created = false;
+  nlohmann::json config = open_run("captcha", f.common, train_config(f), run, &created);
+  DiscardRunOnFailure discard(*run, created);
 
   CaptchaModelConfig model_config;
   model_config.net = CaptchaNetOptions::from_json(config.at("net"));
@@ -203,6 +205,7 @@ void run_train(TrainCaptchaFlags& f) {
   if (options.checkpoint_every == 0) options.checkpoint_every = options.eval_every;
   options.metric_to_show = "sequence_accuracy";
   Trainer trainer(*run, options, optimizer, LrSchedule(schedule_options(config)));
+  discard.started();
   auto result = trainer.fit(task);
   report_training(*run, result, f.common.json);
 }

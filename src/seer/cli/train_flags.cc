@@ -1,6 +1,7 @@
 #include "seer/cli/train_flags.h"
 
 #include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 
@@ -55,7 +56,8 @@ std::optional<std::filesystem::path> newest_run(const std::string& task) {
 }  // namespace
 
 nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohmann::json config,
-                        std::optional<RunDir>& run) {
+                        std::optional<RunDir>& run, bool* created) {
+  if (created) *created = false;
   if (flags.resume) {
     std::optional<std::filesystem::path> dir;
     if (!flags.run.empty()) dir = flags.run;
@@ -76,7 +78,19 @@ nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohma
                                        ? std::nullopt
                                        : std::optional<std::filesystem::path>(flags.run)));
   run->write_config(config);
+  if (created) *created = true;
   return config;
+}
+
+DiscardRunOnFailure::~DiscardRunOnFailure() {
+  if (!armed_ || std::uncaught_exceptions() == 0) return;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root_, ec)) {
+    if (entry.path().filename() == "config.json") continue;
+    if (entry.is_directory() && std::filesystem::is_empty(entry.path(), ec)) continue;
+    return;  // something worth keeping
+  }
+  std::filesystem::remove_all(root_, ec);
 }
 
 TrainerOptions trainer_options(const TrainFlags& flags, const nlohmann::json& config) {

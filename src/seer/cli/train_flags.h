@@ -40,8 +40,25 @@ void apply_runtime(const TrainFlags& flags);
 // The run folder: --run, or with --resume and no --run the newest runs/<task>-*, or a new one.
 // With --resume, the stored config.json replaces `config` (the run continues as it started);
 // otherwise `config` is written. Returns the config in force.
+// `created` (optional) tells whether the folder was made by this call (not a resumed run).
 nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohmann::json config,
-                        std::optional<RunDir>& run);
+                        std::optional<RunDir>& run, bool* created = nullptr);
+
+// Removes a run folder this command created when the command fails before training starts
+// (missing data, bad flags found late): a failed `train` leaves no empty run behind. Only a
+// folder holding nothing but config.json and empty folders is removed; call started() once training begins.
+class DiscardRunOnFailure {
+ public:
+  DiscardRunOnFailure(const RunDir& run, bool created) : root_(run.root()), armed_(created) {}
+  ~DiscardRunOnFailure();
+  void started() { armed_ = false; }
+  DiscardRunOnFailure(const DiscardRunOnFailure&) = delete;
+  DiscardRunOnFailure& operator=(const DiscardRunOnFailure&) = delete;
+
+ private:
+  std::filesystem::path root_;
+  bool armed_;
+};
 
 TrainerOptions trainer_options(const TrainFlags& flags, const nlohmann::json& config);
 LrScheduleOptions schedule_options(const nlohmann::json& config);
