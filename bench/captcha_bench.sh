@@ -15,7 +15,7 @@ OUT=bench/out/captcha
 THREADS=${THREADS:-2}
 DATA=${SEER_DATA:-../shared/data}
 mkdir -p "$OUT"
-cmake --build "$BUILD" --target benchmarks -j "$THREADS" >/dev/null
+[ "${SKIP_BUILD:-0}" = 1 ] || cmake --build "$BUILD" --target captcha_speed seer_cli -j "$THREADS" >/dev/null
 
 if [ "${SKIP_SPEED:-0}" != 1 ]; then
 echo "== speed (threads 1 and $THREADS, batch 64)"

@@ -18,19 +18,31 @@
       token stream that `--normalize --lowercase` makes from the raw corpus. --slice stops after
       about BYTES of output (at a line end). Prints {"words": N, "bytes": B, "lines": L}.
 
+  prepare-key RAW_DIR_OR_FILE [--slice BYTES]
+      Prints the key of the token file that prepare would write: the input's real path, the
+      slice, a hash of the rule (the source of the functions and constants prepare uses) and a
+      hash of the input files' names, sizes and modification times. The bench prepares again
+      only when the key changes (not when other parts of this file change).
+
   gensim --input TXT --output VECS.bin --sg 0|1 [--hs 0|1] --threads T --epochs E --alpha A
-         [--lines]
+         [--seed S] [--lines]
       Trains gensim's Word2Vec (corpus_file mode, or LineSentence with --lines) with the
-      bench's hyperparameters and prints {"vocab_seconds", "train_seconds", ...}.
+      bench's hyperparameters and Word2Vec(seed=S) (default 1), and prints
+      {"vocab_seconds", "train_seconds", ...}.
 
   run --name NAME --tool TOOL --model M --loss L --threads T --epochs E --words N
-      --vectors PATH --log LOG --out RUNS.jsonl -- COMMAND...
+      --vectors PATH --log LOG --out RUNS.jsonl [--seed S] [--invocation I] [--role R]
+      -- COMMAND...
       Runs COMMAND, measures the whole-process wall time and peak memory, takes the training
       time the tool reports (seer: its summary line; gensim: the JSON above; fastText: the
       time from "Number of labels" to the end of its progress line, read as stderr arrives)
-      and appends one JSON line to RUNS.jsonl.
+      and appends one JSON line to RUNS.jsonl, with the seed, the invocation of the bench (its
+      number in OUT/meta.json) and the role ("speed": a timed row of the report; "quality": an
+      extra seed, only its evaluation is reported).
 """
 import argparse
+import hashlib
+import inspect
 import json
 import os
 import re
@@ -143,6 +155,19 @@ def prepare(args):
     print(json.dumps({"words": words, "bytes": written, "lines": lines, "slice": limit}))
 
 
+def prepare_key(args):
+    rule = hashlib.md5()
+    for f in (prepare, input_files, parse_bytes, cut, lower, lower_code_point):
+        rule.update(inspect.getsource(f).encode())
+    rule.update(repr((DOC_PREFIXES, SEPARATORS.pattern, MAX_WORD_BYTES)).encode())
+    files = hashlib.md5()
+    for path in input_files(args.input):
+        st = os.stat(path)
+        files.update(f"{os.path.basename(path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    print(f"{os.path.realpath(args.input)}|slice={args.slice or 'all'}|rule={rule.hexdigest()[:12]}"
+          f"|files={files.hexdigest()[:12]}")
+
+
 def gensim_train(args):
     import logging
     import gensim
@@ -151,7 +176,7 @@ def gensim_train(args):
     logging.basicConfig(level=logging.WARNING)
     model = Word2Vec(vector_size=100, window=5, negative=0 if args.hs else 5, hs=args.hs,
                      sample=1e-3, min_count=5, sg=args.sg, workers=args.threads, epochs=args.epochs,
-                     alpha=args.alpha, min_alpha=args.alpha * 1e-4, seed=1)
+                     alpha=args.alpha, min_alpha=args.alpha * 1e-4, seed=args.seed)
     sentences = LineSentence(args.input) if args.lines else None
     source = {"corpus_iterable": sentences} if args.lines else {"corpus_file": args.input}
     t0 = time.perf_counter()
@@ -162,7 +187,7 @@ def gensim_train(args):
     t2 = time.perf_counter()
     model.wv.save_word2vec_format(args.output, binary=True)
     print(json.dumps({"vocab_seconds": t1 - t0, "train_seconds": t2 - t1,
-                      "vocab_size": len(model.wv), "gensim": gensim.__version__,
+                      "vocab_size": len(model.wv), "gensim": gensim.__version__, "seed": args.seed,
                       "input": "LineSentence" if args.lines else "corpus_file"}))
 
 
@@ -203,7 +228,8 @@ def run(args):
         f.write("$ " + " ".join(cmd) + "\n" + stdout + stderr.replace("\r", "\n"))
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     record = {"name": args.name, "tool": args.tool, "model": args.model, "loss": args.loss,
-              "threads": args.threads, "epochs": args.epochs, "corpus_words": args.words,
+              "threads": args.threads, "epochs": args.epochs, "seed": args.seed,
+              "invocation": args.invocation, "role": args.role, "corpus_words": args.words,
               "wall_seconds": wall, "train_seconds": None, "vocab_seconds": None,
               "words_per_second": None, "max_rss_mb": rss, "vectors": args.vectors,
               "command": " ".join(cmd), "exit_code": proc.returncode}
@@ -244,6 +270,9 @@ def main():
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--slice", default="")
+    k = sub.add_parser("prepare-key")
+    k.add_argument("input")
+    k.add_argument("--slice", default="")
     g = sub.add_parser("gensim")
     g.add_argument("--input", required=True)
     g.add_argument("--output", required=True)
@@ -252,16 +281,22 @@ def main():
     g.add_argument("--threads", type=int, required=True)
     g.add_argument("--epochs", type=int, required=True)
     g.add_argument("--alpha", type=float, required=True)
+    g.add_argument("--seed", type=int, default=1)
     g.add_argument("--lines", action="store_true")
     r = sub.add_parser("run")
     for name in ("name", "tool", "model", "loss", "vectors", "log", "out"):
         r.add_argument("--" + name, required=True)
     for name in ("threads", "epochs", "words"):
         r.add_argument("--" + name, type=int, required=True)
+    r.add_argument("--seed", type=int, default=1)
+    r.add_argument("--invocation", type=int, default=1)
+    r.add_argument("--role", choices=("speed", "quality"), default="speed")
     r.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if args.cmd == "prepare":
         prepare(args)
+    elif args.cmd == "prepare-key":
+        prepare_key(args)
     elif args.cmd == "gensim":
         gensim_train(args)
     else:
