@@ -29,6 +29,9 @@ struct DetectionImage {
 struct DetectionDataset {
   std::vector<std::string> classes;  // label i is classes[i]; stable order
   std::vector<DetectionImage> images;
+  // COCO only: the category id of each class (category_ids[i] is classes[i]'s id), for writing
+  // results files; empty for VOC and synthetic data.
+  std::vector<long long> category_ids;
 
   // Index of `name` in classes, or -1.
   int class_index(const std::string& name) const {

@@ -1,0 +1,110 @@
+#include "seer/detection/data/image_io.h"
+
+#include <array>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "seer/core/error.h"
+
+namespace seer::detection {
+namespace {
+
+namespace fs = std::filesystem;
+
+uint32_t be16(const unsigned char* p) { return (uint32_t(p[0]) << 8) | p[1]; }
+uint32_t be32(const unsigned char* p) { return (be16(p) << 16) | be16(p + 2); }
+uint32_t le16(const unsigned char* p) { return (uint32_t(p[1]) << 8) | p[0]; }
+uint32_t le32(const unsigned char* p) { return (le16(p + 2) << 16) | le16(p); }
+
+// JPEG: walk the marker segments up to the first start-of-frame (SOF0..SOF15 except DHT C4,
+// JPG C8 and DAC CC), whose payload holds precision, height, width.
+std::optional<cv::Size> jpeg_size(std::ifstream& in) {
+  unsigned char b[8];
+  for (;;) {
+    int c = in.get();
+    if (c == EOF) return std::nullopt;
+    if (c != 0xFF) return std::nullopt;
+    int marker;
+    do marker = in.get();
+    while (marker == 0xFF);  // fill bytes
+    if (marker == EOF) return std::nullopt;
+    if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;  // no payload
+    if (marker == 0xD9 || marker == 0xDA) return std::nullopt;  // end of image / scan before a frame
+    if (!in.read(reinterpret_cast<char*>(b), 2)) return std::nullopt;
+    uint32_t length = be16(b);
+    if (length < 2) return std::nullopt;
+    bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (sof) {
+      if (length < 7 || !in.read(reinterpret_cast<char*>(b), 5)) return std::nullopt;
+      int height = static_cast<int>(be16(b + 1)), width = static_cast<int>(be16(b + 3));
+      if (width <= 0 || height <= 0) return std::nullopt;  // height 0 (DNL) is not supported here
+      return cv::Size(width, height);
+    }
+    in.seekg(length - 2, std::ios::cur);
+    if (!in) return std::nullopt;
+  }
+}
+
+}  // namespace
+
+cv::Size read_image_size(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    throw file_error(path.string(), fs::exists(path, ec) ? "cannot open image" : "image file not found");
+  }
+  std::array<unsigned char, 32> h{};
+  in.read(reinterpret_cast<char*>(h.data()), h.size());
+  const auto got = static_cast<size_t>(in.gcount());
+  in.clear();
+  std::optional<cv::Size> size;
+  bool known = false;
+  if (got >= 3 && h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) {
+    known = true;
+    in.seekg(2);
+    size = jpeg_size(in);
+  } else if (got >= 24 && be32(h.data()) == 0x89504E47u && be32(h.data() + 4) == 0x0D0A1A0Au &&
+             be32(h.data() + 12) == 0x49484452u) {  // PNG signature + IHDR
+    known = true;
+    size = cv::Size(static_cast<int>(be32(h.data() + 16)), static_cast<int>(be32(h.data() + 20)));
+  } else if (got >= 26 && h[0] == 'B' && h[1] == 'M') {
+    known = true;
+    uint32_t header = le32(h.data() + 14);
+    if (header == 12) {  // OS/2 BITMAPCOREHEADER
+      size = cv::Size(static_cast<int>(le16(h.data() + 18)), static_cast<int>(le16(h.data() + 20)));
+    } else {
+      int w = static_cast<int>(le32(h.data() + 18)), hh = static_cast<int>(le32(h.data() + 22));
+      size = cv::Size(w, hh < 0 ? -hh : hh);  // negative height: top-down rows
+    }
+  } else if (got >= 10 && h[0] == 'G' && h[1] == 'I' && h[2] == 'F' && h[3] == '8') {
+    known = true;
+    size = cv::Size(static_cast<int>(le16(h.data() + 6)), static_cast<int>(le16(h.data() + 8)));
+  }
+  if (known) {
+    if (!size || size->width <= 0 || size->height <= 0)
+      throw file_error(path.string(), "corrupt image header");
+    return *size;
+  }
+  // Anything else: let OpenCV decode it.
+  cv::Mat image = cv::imread(path.string(), cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
+  if (image.empty()) throw file_error(path.string(), "not an image OpenCV can read");
+  return image.size();
+}
+
+cv::Mat read_image_bgr(const fs::path& path) {
+  cv::Mat image = cv::imread(path.string(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  if (image.empty()) {
+    std::error_code ec;
+    throw file_error(path.string(),
+                     fs::exists(path, ec) ? "not an image OpenCV can read" : "image file not found");
+  }
+  return image;
+}
+
+}  // namespace seer::detection

@@ -1,0 +1,22 @@
+// Image files for detection datasets: the size of an image from its header (fast, exact), and
+// loading an image the way annotation tools see it.
+#pragma once
+
+#include <filesystem>
+
+#include <opencv2/core.hpp>
+
+namespace seer::detection {
+
+// Width and height of an image file, read from its header without decoding the pixels for
+// JPEG (baseline and progressive, any number of components), PNG, BMP and GIF; other formats
+// (TIFF, WebP, ...) are decoded with OpenCV. The size is the stored one: EXIF orientation is
+// ignored, as labelImg ignores it. Only the header is checked, not the pixel data.
+// Throws seer::Error naming the file when it is missing, unreadable or not an image.
+cv::Size read_image_size(const std::filesystem::path& path);
+
+// The image as 8-bit BGR (grayscale and alpha images converted, EXIF orientation ignored so that
+// pixels match the annotation's coordinates). Throws seer::Error naming the file.
+cv::Mat read_image_bgr(const std::filesystem::path& path);
+
+}  // namespace seer::detection
