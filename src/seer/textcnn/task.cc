@@ -1,0 +1,246 @@
+#include "seer/textcnn/task.h"
+
+#include <algorithm>
+#include <random>
+
+#include <torch/torch.h>
+
+#include "seer/core/checkpoint.h"
+#include "seer/core/error.h"
+#include "seer/text/tokenizer.h"
+
+namespace seer::textcnn {
+
+EncodedSet encode_sentences(const std::vector<text::Sentence>& sentences,
+                            const text::TextVocabulary& vocab) {
+  EncodedSet out;
+  out.ids.reserve(sentences.size());
+  out.labels.reserve(sentences.size());
+  for (const auto& s : sentences) {
+    out.ids.push_back(vocab.encode(s.tokens));
+    out.labels.push_back(s.label);
+  }
+  return out;
+}
+
+// ---- model config ---------------------------------------------------------------------------
+nlohmann::json TextCnnModelConfig::to_json() const {
+  return {{"net", net.to_json()}, {"labels", labels},   {"cleaner", cleaner},
+          {"lowercase", lowercase}, {"vocabulary", vocabulary}};
+}
+
+TextCnnModelConfig TextCnnModelConfig::from_json(const nlohmann::json& j) {
+  TextCnnModelConfig c;
+  try {
+    c.net = TextCnnOptions::from_json(j.at("net"));
+    c.labels = j.at("labels").get<std::vector<std::string>>();
+    c.vocabulary = j.at("vocabulary").get<std::vector<std::string>>();
+    c.cleaner = j.value("cleaner", std::string("clean_str"));
+    c.lowercase = j.value("lowercase", true);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("text CNN model config: ") + e.what());
+  }
+  if (static_cast<int>(c.labels.size()) != c.net.num_classes) {
+    throw Error("text CNN model config: label count differs from the network's classes");
+  }
+  if (static_cast<int64_t>(c.vocabulary.size()) + 1 != c.net.vocab_size) {
+    throw Error("text CNN model config: vocabulary size differs from the network's");
+  }
+  if (c.cleaner != "clean_str" && c.cleaner != "clean_str_sst") {
+    throw Error("text CNN model config: unknown cleaner '" + c.cleaner + "'");
+  }
+  return c;
+}
+
+text::TextVocabulary TextCnnModelConfig::make_vocabulary() const {
+  // build() numbers words in order of first appearance: one sentence holding the words in
+  // id order rebuilds the same ids.
+  text::TextDataset d;
+  d.train.push_back(text::Sentence{vocabulary, 0});
+  auto vocab = text::TextVocabulary::build(d, 1);
+  if (vocab.size() != vocabulary.size() + 1) {
+    throw Error("text CNN model config: the vocabulary repeats a word");
+  }
+  return vocab;
+}
+
+std::vector<std::string> TextCnnModelConfig::tokenize(std::string_view raw) const {
+  return text::split_tokens(cleaner == "clean_str_sst" ? text::clean_str_sst(raw)
+                                                       : text::clean_str(raw, lowercase));
+}
+
+std::vector<std::string> TextCnnModelConfig::words_of(const text::TextVocabulary& vocab) {
+  std::vector<std::string> words;
+  words.reserve(vocab.size());
+  for (size_t i = 1; i < vocab.size(); ++i) words.push_back(vocab.word(static_cast<int>(i)));
+  return words;
+}
+
+void set_cleaner_for(TextCnnModelConfig& config, const std::string& dataset_name, bool lowercase) {
+  if (dataset_name.rfind("sst", 0) == 0) {
+    config.cleaner = "clean_str_sst";
+    config.lowercase = true;
+  } else {
+    config.cleaner = "clean_str";
+    config.lowercase = dataset_name == "trec" ? false : lowercase;
+  }
+}
+
+// ---- inference ------------------------------------------------------------------------------
+torch::Tensor predict_probabilities(TextCnn& net, const std::vector<std::vector<int>>& ids,
+                                    c10::Device device, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = net->is_training();
+  net->eval();
+  std::vector<torch::Tensor> parts;
+  const int64_t n = static_cast<int64_t>(ids.size());
+  const int64_t width = net->options().max_width();
+  for (int64_t b = 0; b < n; b += batch_size) {
+    std::vector<const std::vector<int>*> chunk;
+    for (int64_t i = b; i < std::min(n, b + batch_size); ++i) chunk.push_back(&ids[i]);
+    auto x = pad_batch(chunk, width).to(device);
+    parts.push_back(torch::softmax(net->forward(x), 1).to(torch::kCPU));
+  }
+  if (was_training) net->train();
+  if (parts.empty()) return torch::zeros({0, net->options().num_classes});
+  return torch::cat(parts, 0);
+}
+
+double accuracy(TextCnn& net, const EncodedSet& data, c10::Device device, int64_t batch_size) {
+  if (data.size() == 0) return 0;
+  auto probs = predict_probabilities(net, data.ids, device, batch_size);
+  auto labels = torch::tensor(data.labels, torch::kInt64);
+  return probs.argmax(1).eq(labels).to(torch::kFloat64).mean().item<double>();
+}
+
+// ---- task -----------------------------------------------------------------------------------
+TextCnnTask::TextCnnTask(TextCnnModelConfig config, TextCnn net, EncodedSet train, EncodedSet dev,
+                         TextCnnTaskOptions options, c10::Device device)
+    : config_(std::move(config)),
+      net_(std::move(net)),
+      train_(std::move(train)),
+      dev_(std::move(dev)),
+      options_(std::move(options)),
+      device_(device) {
+  if (train_.size() == 0) throw Error("text CNN: no training sentences");
+  if (options_.batch_size < 1) throw Error("text CNN: batch size must be >= 1");
+  net_->to(device_);
+  if (options_.resume && !options_.best_path.empty() && std::filesystem::exists(options_.best_path)) {
+    ModelFile best = load_model_file(options_.best_path);
+    best_state_ = std::move(best.state);
+    best_accuracy_ = best.extra.at("accuracy").item<double>();
+    best_step_ = best.extra.at("step").item<int64_t>();
+  }
+}
+
+int64_t TextCnnTask::batch_size() const {
+  return std::min<int64_t>(options_.batch_size, static_cast<int64_t>(train_.size()));
+}
+
+int64_t TextCnnTask::steps_per_epoch() const {
+  const int64_t n = static_cast<int64_t>(train_.size()), b = batch_size();
+  return (n + b - 1) / b;
+}
+
+std::vector<int64_t> TextCnnTask::epoch_order(int64_t epoch) const {
+  const int64_t n = static_cast<int64_t>(train_.size());
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  // Fisher-Yates from a generator seeded by (seed, epoch) only; no std distributions, so the
+  // order is the same with every standard library.
+  std::seed_seq seq{static_cast<uint32_t>(options_.seed), static_cast<uint32_t>(options_.seed >> 32),
+                    static_cast<uint32_t>(epoch), static_cast<uint32_t>(epoch >> 32), 0x7e47c22u};
+  std::mt19937_64 gen(seq);
+  for (int64_t i = n - 1; i > 0; --i) {
+    const int64_t j = static_cast<int64_t>(gen() % static_cast<uint64_t>(i + 1));
+    std::swap(order[i], order[j]);
+  }
+  return order;
+}
+
+std::vector<int64_t> TextCnnTask::batch_indices(int64_t step) {
+  const int64_t per_epoch = steps_per_epoch(), b = batch_size();
+  const int64_t epoch = step / per_epoch, i = step % per_epoch;
+  if (epoch != cached_epoch_) {
+    cached_order_ = epoch_order(epoch);
+    cached_epoch_ = epoch;
+  }
+  const int64_t n = static_cast<int64_t>(cached_order_.size());
+  std::vector<int64_t> out;
+  out.reserve(b);
+  for (int64_t k = i * b; k < (i + 1) * b; ++k) out.push_back(cached_order_[k < n ? k : k - n]);
+  return out;
+}
+
+std::vector<torch::Tensor> TextCnnTask::trainable_parameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : net_->parameters()) {
+    if (p.requires_grad()) out.push_back(p);
+  }
+  return out;
+}
+
+std::map<std::string, torch::Tensor> TextCnnTask::train_step(int64_t step) {
+  auto idx = batch_indices(step);
+  std::vector<const std::vector<int>*> sentences;
+  std::vector<int64_t> labels;
+  sentences.reserve(idx.size());
+  labels.reserve(idx.size());
+  for (int64_t i : idx) {
+    sentences.push_back(&train_.ids[i]);
+    labels.push_back(train_.labels[i]);
+  }
+  auto x = pad_batch(sentences, net_->options().max_width()).to(device_);
+  auto y = torch::tensor(labels, torch::kInt64).to(device_);
+  auto logits = net_->forward(x);
+  steps_done_ = step + 1;
+  return {{"loss", torch::nn::functional::cross_entropy(logits, y)},
+          {"accuracy", logits.argmax(1).eq(y).to(torch::kFloat32).mean()}};
+}
+
+void TextCnnTask::after_step(int64_t /*step*/) { net_->apply_max_norm(); }
+
+std::map<std::string, double> TextCnnTask::evaluate() {
+  const double acc = accuracy(net_, dev_, device_);
+  // Without a dev set (--dev-fraction 0) the latest model counts as the best.
+  if (acc > best_accuracy_ || best_state_.empty() || dev_.size() == 0) {
+    best_accuracy_ = acc;
+    best_step_ = steps_done_;
+    best_state_.clear();
+    for (auto& [name, t] : state_dict(*net_)) best_state_[name] = t.clone();
+    if (!options_.best_path.empty()) {
+      ModelFile file{kModelKind, config_.to_json(), best_state_, {}};
+      file.extra["accuracy"] = torch::tensor(acc, torch::kFloat64);
+      file.extra["step"] = torch::tensor(best_step_, torch::kInt64);
+      save_model_file(options_.best_path, file);
+    }
+  }
+  return {{"accuracy", acc}, {"best_accuracy", best_accuracy_}};
+}
+
+void TextCnnTask::restore_best() {
+  if (best_state_.empty()) return;
+  load_state_dict(*net_, best_state_, "best dev model");
+}
+
+// ---- loading --------------------------------------------------------------------------------
+TextClassifier load_text_classifier(const std::filesystem::path& model, c10::Device device) {
+  ModelFile file = load_model_file(model);
+  if (file.kind != kModelKind) {
+    throw file_error(model.string(), "is a '" + file.kind + "' model, not a text CNN");
+  }
+  TextCnnModelConfig config;
+  try {
+    config = TextCnnModelConfig::from_json(file.config);
+  } catch (const Error& e) {
+    throw file_error(model.string(), e.what());
+  }
+  TextCnn net(config.net);
+  load_state_dict(*net, file.state, model.string());
+  net->to(device);
+  net->eval();
+  auto vocab = config.make_vocabulary();
+  return TextClassifier{std::move(config), std::move(vocab), net, device};
+}
+
+}  // namespace seer::textcnn

@@ -1,0 +1,117 @@
+// `seer textcnn train | eval | predict` end to end on a tiny TSV dataset.
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(SEER_EXE) + " " + args + " 2>&1";
+  Result r{0, ""};
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& out) {
+  std::vector<nlohmann::json> found;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] == '{') {
+      try {
+        found.push_back(nlohmann::json::parse(line));
+      } catch (...) {
+      }
+    }
+  }
+  return found;
+}
+
+void write_tsv(const std::filesystem::path& path, int n, uint64_t seed) {
+  static const char* noise[] = {"the", "a", "movie", "film", "plot", "was", "is", "very", "story", "it"};
+  std::mt19937_64 gen(seed);
+  std::ofstream f(path);
+  for (int i = 0; i < n; ++i) {
+    const bool pos = gen() % 2;
+    f << (pos ? "pos" : "neg") << "\t";
+    const int len = 2 + static_cast<int>(gen() % 8), at = static_cast<int>(gen() % len);
+    for (int k = 0; k < len; ++k) f << (k == at ? (pos ? "good " : "bad ") : "") << noise[gen() % 10] << " ";
+    f << "\n";
+  }
+}
+
+const std::string kTiny = " --embed-dim 24 --feature-maps 12 --threads 2 --no-progress --json";
+
+TEST(TextCnnCli, TrainEvalPredictRoundTrip) {
+  seer::testing::ScratchDir dir;
+  write_tsv(dir / "train.tsv", 200, 1);
+  write_tsv(dir / "test.tsv", 60, 2);
+  const auto runp = (dir / "run").string();
+  auto r = run("textcnn train --data tsv:" + (dir / "train.tsv").string() + " --test " +
+               (dir / "test.tsv").string() + " --epochs 12 --eval-every 8 --run " + runp + kTiny);
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = json_lines(r.out);
+  ASSERT_FALSE(j.empty()) << r.out;
+  EXPECT_GE(j.back().at("accuracy").get<double>(), 0.9) << r.out;
+  EXPECT_EQ(j.back().at("split"), "test");
+  EXPECT_TRUE(std::filesystem::exists(runp + "/model.pt"));
+  EXPECT_TRUE(std::filesystem::exists(runp + "/best.pt"));
+
+  auto e = run("textcnn eval --model " + runp + "/model.pt --data tsv:" + (dir / "train.tsv").string() +
+               " --test " + (dir / "test.tsv").string() + " --json");
+  ASSERT_EQ(e.code, 0) << e.out;
+  auto ej = json_lines(e.out);
+  ASSERT_EQ(ej.size(), 1u) << e.out;
+  EXPECT_EQ(ej[0].at("count"), 60);
+  EXPECT_DOUBLE_EQ(ej[0].at("accuracy").get<double>(), j.back().at("accuracy").get<double>());
+
+  auto p = run("textcnn predict --model " + runp + "/model.pt --json \"a very good movie\" \"the plot was bad\"");
+  ASSERT_EQ(p.code, 0) << p.out;
+  auto pj = json_lines(p.out);
+  ASSERT_EQ(pj.size(), 2u) << p.out;
+  EXPECT_EQ(pj[0].at("label"), "pos");
+  EXPECT_EQ(pj[1].at("label"), "neg");
+  const double sum = pj[0].at("probabilities").at("pos").get<double>() +
+                     pj[0].at("probabilities").at("neg").get<double>();
+  EXPECT_NEAR(sum, 1.0, 1e-5);
+}
+
+TEST(TextCnnCli, CrossValidationReportsFolds) {
+  seer::testing::ScratchDir dir;
+  write_tsv(dir / "all.tsv", 90, 3);
+  auto r = run("textcnn train --data tsv:" + (dir / "all.tsv").string() + " --cv 3 --epochs 1 --run " +
+               (dir / "cv").string() + kTiny);
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = json_lines(r.out);
+  ASSERT_FALSE(j.empty()) << r.out;
+  ASSERT_EQ(j.back().at("folds").size(), 3u);
+  EXPECT_TRUE(j.back().at("accuracy").is_number());
+  EXPECT_TRUE(std::filesystem::exists(dir / "cv" / "fold-2" / "model.pt"));
+}
+
+TEST(TextCnnCli, PretrainedModesNeedVectors) {
+  seer::testing::ScratchDir dir;
+  write_tsv(dir / "all.tsv", 20, 4);
+  auto r = run("textcnn train --data tsv:" + (dir / "all.tsv").string() +
+               " --embeddings static --run " + (dir / "r").string() + kTiny);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(seer::testing::Contains(r.out, "--vectors"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "r"));
+}
+
+}  // namespace

@@ -1,0 +1,94 @@
+// The text CNN module: options, max-norm constraint, embedding modes.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "seer/textcnn/adadelta.h"
+#include "seer/textcnn/model.h"
+#include "test_support.h"
+
+namespace seer::textcnn {
+namespace {
+
+TextCnnOptions small(const std::string& mode) {
+  TextCnnOptions o;
+  o.vocab_size = 20;
+  o.embed_dim = 6;
+  o.feature_maps = 4;
+  o.mode = mode;
+  return o;
+}
+
+TEST(TextCnnModel, OptionsRoundTripAndValidate) {
+  auto o = small("multichannel");
+  o.filter_widths = {2, 7};
+  auto back = TextCnnOptions::from_json(o.to_json());
+  EXPECT_EQ(back.to_json(), o.to_json());
+  o.mode = "dynamic";
+  EXPECT_TRUE(testing::Contains(testing::error_of([&] { o.validate(); }), "unknown embedding mode"));
+}
+
+TEST(TextCnnModel, MaxNormRescalesOnlyRowsAboveTheBound) {
+  TextCnn net(small("rand"));
+  {
+    torch::NoGradGuard g;
+    net->fc()->weight.zero_();
+    net->fc()->weight[0][0] = 3;
+    net->fc()->weight[0][1] = 4;  // norm 5
+    net->fc()->weight[1][2] = 1;  // norm 1
+  }
+  auto before = net->fc()->weight.clone();
+  EXPECT_EQ(net->apply_max_norm(), 1);
+  auto w = net->fc()->weight;
+  EXPECT_NEAR(w[0].norm().item<double>(), 3.0, 1e-5);
+  EXPECT_NEAR(w[0][0].item<double>() / w[0][1].item<double>(), 0.75, 1e-6);  // same direction
+  EXPECT_TRUE(torch::equal(w[1], before[1]));
+}
+
+// Two Adadelta steps (the output layer starts at zero, so the second moves the embeddings).
+void train_two_steps(TextCnn& net) {
+  std::vector<torch::Tensor> params;
+  for (auto& p : net->parameters()) {
+    if (p.requires_grad()) params.push_back(p);
+  }
+  Adadelta opt(params);
+  auto ids = pad_batch(std::vector<std::vector<int>>{{1, 2, 3}, {4, 5}}, net->options().max_width());
+  auto y = torch::tensor({0, 1}, torch::kInt64);
+  for (int s = 0; s < 2; ++s) {
+    opt.zero_grad();
+    torch::nn::functional::cross_entropy(net->forward(ids), y).backward();
+    opt.step();
+  }
+}
+
+TEST(TextCnnModel, StaticFreezesEmbeddingsNonStaticTrainsThem) {
+  auto init = torch::rand({20, 6});
+  for (const char* mode : {"static", "non-static"}) {
+    torch::manual_seed(1);
+    TextCnn net(small(mode));
+    net->set_embeddings(init);
+    auto before = net->embedding().clone();
+    EXPECT_TRUE(torch::equal(before[0], torch::zeros({6})));
+    train_two_steps(net);
+    const bool changed = !torch::equal(before, net->embedding());
+    EXPECT_EQ(changed, std::string(mode) == "non-static") << mode;
+    EXPECT_TRUE(torch::equal(net->embedding()[0], torch::zeros({6}))) << "padding row " << mode;
+    EXPECT_TRUE(torch::equal(before[6], net->embedding()[6])) << "unused word " << mode;
+  }
+}
+
+TEST(TextCnnModel, MultichannelHasOneFrozenAndOneTrainedChannel) {
+  TextCnn net(small("multichannel"));
+  net->set_embeddings(torch::rand({20, 6}));
+  ASSERT_TRUE(net->embedding_static().defined());
+  EXPECT_FALSE(net->embedding_static().requires_grad());
+  EXPECT_TRUE(net->embedding().requires_grad());
+  EXPECT_TRUE(torch::equal(net->embedding(), net->embedding_static()));
+  EXPECT_EQ(net->named_parameters()["convs.0.weight"].size(1), 2);
+  auto frozen = net->embedding_static().clone();
+  train_two_steps(net);
+  EXPECT_TRUE(torch::equal(frozen, net->embedding_static()));
+  EXPECT_FALSE(torch::equal(frozen, net->embedding()));
+}
+
+}  // namespace
+}  // namespace seer::textcnn
