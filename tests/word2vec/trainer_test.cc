@@ -1,5 +1,6 @@
 #include "seer/word2vec/trainer.h"
 
+#include <algorithm>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -89,6 +90,42 @@ TEST(Word2vecTrainer, OneThreadAndASeedAreDeterministic) {
     const WordVectors c = train(corpus, o);
     EXPECT_NE(a.data, c.data);
   }
+}
+
+// word2vec.c drew the initial vectors from the LCG's low 16 bits, which repeat every 65,536
+// draws: with dim 100 the rows of words 16,384 apart came out identical. seer's must not repeat,
+// and must keep word2vec.c's distribution: uniform in [-0.5, 0.5) / dim.
+TEST(Word2vecTrainer, InitialVectorsDoNotRepeatAndAreUniform) {
+  const size_t words = 16384 * 2 + 1, dim = 100, stride = 104;
+  std::vector<float> syn0(words * stride, 7.0f);
+  initial_vectors(syn0.data(), words, dim, stride, 1);
+  double sum = 0, sum_sq = 0;
+  float lo = 1, hi = -1;
+  for (size_t w = 0; w < words; ++w) {
+    for (size_t d = 0; d < dim; ++d) {
+      const float x = syn0[w * stride + d] * dim;
+      sum += x;
+      sum_sq += static_cast<double>(x) * x;
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    EXPECT_EQ(syn0[w * stride + dim], 7.0f);  // the padding is not written
+  }
+  const double n = static_cast<double>(words * dim);
+  EXPECT_NEAR(sum / n, 0.0, 0.002);
+  EXPECT_NEAR(sum_sq / n, 1.0 / 12, 0.002);  // the variance of U[-0.5, 0.5)
+  EXPECT_GE(lo, -0.5f);
+  EXPECT_LT(hi, 0.5f);
+  for (size_t w : {size_t{0}, size_t{1}, size_t{777}}) {
+    for (size_t other : {w + 16384, w + 2 * 16384}) {
+      int same = 0;
+      for (size_t d = 0; d < dim; ++d) same += syn0[w * stride + d] == syn0[other * stride + d];
+      EXPECT_LT(same, 3) << "rows " << w << " and " << other;
+    }
+  }
+  std::vector<float> again(words * stride, 7.0f);
+  initial_vectors(again.data(), words, dim, stride, 1);
+  EXPECT_EQ(syn0, again);
 }
 
 TEST(Word2vecTrainer, BadInputGivesClearErrors) {

@@ -10,8 +10,13 @@ struct Lcg {
   uint64_t state;
   explicit Lcg(uint64_t seed) : state(seed) {}
   uint64_t next() { return state = state * 25214903917ULL + 11ULL; }
-  // Uniform in [0, 1) from 16 bits, as word2vec.c draws (next & 0xFFFF) / 65536.
-  float uniform16() { return static_cast<float>(next() & 0xFFFF) / 65536.0f; }
+  // The 32 good bits of the next state. An LCG modulo 2^64 has poor low bits: bit k repeats
+  // with period 2^(k+1), so word2vec.c's (next & 0xFFFF) repeats every 65,536 draws. Its
+  // initial vectors (100 draws per word) thus repeat every 16,384 words: words far apart in
+  // the vocabulary started out identical. seer draws from bits 16..47 (as gensim does).
+  uint32_t next32() { return static_cast<uint32_t>(next() >> 16); }
+  // Uniform in [0, 1) from 24 good bits.
+  float uniform() { return static_cast<float>(next32() >> 8) * (1.0f / 16777216.0f); }
 };
 
 }  // namespace seer::word2vec

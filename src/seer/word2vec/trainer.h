@@ -51,6 +51,10 @@ struct TrainStats {
 
 double default_alpha(Model model);
 
+// The input vectors' initial values: `words` rows of `dim` floats (row stride `stride`),
+// uniform in [-0.5, 0.5) / dim, a function of the seed only.
+void initial_vectors(float* syn0, size_t words, int dim, size_t stride, uint64_t seed);
+
 // Builds the vocabulary (one streaming pass) and trains.
 WordVectors train(const Corpus& corpus, const TrainOptions& options, TrainStats* stats = nullptr);
 // Trains with a given vocabulary (sorted as Vocabulary::sort_and_trim leaves it).
