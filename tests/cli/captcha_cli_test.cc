@@ -8,45 +8,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "test_support.h"
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
+using Result = seer::testing::CliResult;
+using seer::testing::last_json;
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(SEER_EXE) + " " + args + " 2>&1";
-  Result r{0, ""};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-// The last line of output that parses as a JSON object.
-nlohmann::json last_json(const std::string& out) {
-  nlohmann::json found;
-  size_t start = 0;
-  while (start < out.size()) {
-    size_t end = out.find('\n', start);
-    if (end == std::string::npos) end = out.size();
-    auto line = out.substr(start, end - start);
-    if (!line.empty() && line[0] == '{') {
-      try {
-        found = nlohmann::json::parse(line);
-      } catch (...) {
-      }
-    }
-    start = end + 1;
-  }
-  return found;
-}
+Result run(const std::string& args) { return seer::testing::run_cli(SEER_EXE, args); }
 
 const std::string kTinyNet =
     " --input-width 64 --input-height 24 --channels 8 16 --convs-per-block 1 --head-hidden 16";

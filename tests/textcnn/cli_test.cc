@@ -7,40 +7,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "test_support.h"
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-};
+using Result = seer::testing::CliResult;
+using seer::testing::json_lines;
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(SEER_EXE) + " " + args + " 2>&1";
-  Result r{0, ""};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::vector<nlohmann::json> json_lines(const std::string& out) {
-  std::vector<nlohmann::json> found;
-  std::istringstream in(out);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] == '{') {
-      try {
-        found.push_back(nlohmann::json::parse(line));
-      } catch (...) {
-      }
-    }
-  }
-  return found;
-}
+Result run(const std::string& args) { return seer::testing::run_cli(SEER_EXE, args); }
 
 void write_tsv(const std::filesystem::path& path, int n, uint64_t seed) {
   static const char* noise[] = {"the", "a", "movie", "film", "plot", "was", "is", "very", "story", "it"};

@@ -11,27 +11,17 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "cli_runner.h"
 #include "test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
+using Result = seer::testing::CliResult;
 
 Result run(const std::string& args, bool with_stderr = true) {
-  const std::string cmd = std::string(SEER_EXE) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  Result r{0, ""};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return seer::testing::run_cli(SEER_EXE, args, with_stderr);
 }
 
 // Results files with one detection (score 1) per annotated object of the split, its box copied
