@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "seer/core/error.h"
+#include "seer/detection/boxes/box_tensor.h"
 
 namespace seer::detection {
 
@@ -14,17 +15,6 @@ void check_2d(const char* fn, const char* name, const at::Tensor& t, const char*
   if (!t.defined() || t.dim() != 2)
     throw Error(std::string(fn) + ": " + name + " must be a " + shape + " tensor, got " +
                 (t.defined() ? std::to_string(t.dim()) + "-D" : "an undefined tensor"));
-}
-
-void check_boxes(const char* fn, const char* name, const at::Tensor& t) {
-  check_2d(fn, name, t, "[N, 4]");
-  if (t.size(1) != 4)
-    throw Error(std::string(fn) + ": " + name + " must be [N, 4], got " +
-                std::to_string(t.size(1)) + " columns");
-}
-
-at::Tensor floating(const at::Tensor& t) {
-  return at::isFloatingType(t.scalar_type()) ? t : t.to(at::kFloat);
 }
 
 }  // namespace
@@ -39,19 +29,12 @@ BoxCoder::BoxCoder(double wx, double wy, double ww, double wh)
     : BoxCoder(BoxCoderOptions{{wx, wy, ww, wh}}) {}
 
 at::Tensor BoxCoder::encode(const at::Tensor& reference_boxes, const at::Tensor& proposals) const {
-  check_boxes("BoxCoder::encode", "reference_boxes", reference_boxes);
-  check_boxes("BoxCoder::encode", "proposals", proposals);
-  if (reference_boxes.size(0) != proposals.size(0))
+  auto [g, p] = common_floating_boxes("BoxCoder::encode", "reference_boxes", reference_boxes,
+                                      "proposals", proposals);
+  if (g.size(0) != p.size(0))
     throw Error("BoxCoder::encode: reference_boxes has " +
                 std::to_string(reference_boxes.size(0)) + " rows, proposals " +
                 std::to_string(proposals.size(0)));
-  if (reference_boxes.device() != proposals.device())
-    throw Error("BoxCoder::encode: reference_boxes and proposals are on different devices");
-  auto g = floating(reference_boxes);
-  auto p = floating(proposals);
-  const auto dtype = at::promote_types(g.scalar_type(), p.scalar_type());
-  g = g.to(dtype);
-  p = p.to(dtype);
   const auto& w = options_.weights;
 
   const auto pw = p.select(1, 2) - p.select(1, 0);
@@ -81,7 +64,7 @@ at::Tensor BoxCoder::decode(const at::Tensor& deltas, const at::Tensor& boxes) c
                 " rows, boxes " + std::to_string(boxes.size(0)));
   if (deltas.device() != boxes.device())
     throw Error("BoxCoder::decode: deltas and boxes are on different devices");
-  const auto d = floating(deltas);
+  const auto d = as_floating(deltas);
   const auto b = boxes.to(d.scalar_type());
   const auto& w = options_.weights;
 
