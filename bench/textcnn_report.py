@@ -4,8 +4,10 @@
     bench/textcnn_report.py NAME=RUN_DIR [NAME=RUN_DIR ...]
 
 NAME is "dataset/variant" (e.g. mr/rand@25); RUN_DIR a folder written by
-`seer textcnn train --run RUN_DIR` (with --cv: mean and standard deviation over the folds).
-Prints one row per run, beside Kim's (2014) Table 2 value for the dataset and variant.
+`seer textcnn train --run RUN_DIR` (with --cv: mean and standard deviation over the folds),
+or several, comma-separated, for runs that differ only in --seed (a test-set dataset: mean and
+range over the seeds). Prints one row per NAME, beside Kim's (2014) Table 2 value and the
+replication by Kim's group in Torch (harvardnlp/sent-conv-torch README, same setup, 25 epochs).
 """
 import json
 import os
@@ -18,48 +20,69 @@ KIM = {  # Kim 2014, Table 2 (Google News vectors for the pretrained variants)
     ("trec", "rand"): 91.2, ("trec", "static"): 92.8, ("trec", "non-static"): 93.6,
     ("trec", "multichannel"): 92.2,
 }
+TORCH_REPLICATION = {  # harvardnlp/sent-conv-torch README, "Scores"
+    ("mr", "rand"): 75.9, ("mr", "static"): 80.5, ("mr", "non-static"): 81.3,
+    ("mr", "multichannel"): 80.8,
+    ("trec", "rand"): 88.2, ("trec", "static"): 91.8, ("trec", "non-static"): 92.8,
+    ("trec", "multichannel"): 91.8,
+}
+
+
+def load(run):
+    with open(os.path.join(run, "results.json")) as f:
+        r = json.load(f)
+    with open(os.path.join(run, "config.json")) as f:
+        config = json.load(f)
+    return r, config
 
 
 def main(args):
-    print("| dataset | variant | epochs | seer accuracy % | folds (min-max) % | best-dev epochs | "
-          "Kim 2014 % | seconds |")
-    print("|---|---|---:|---:|---|---|---:|---:|")
+    print("| dataset | variant | epochs | seer accuracy % | folds (min-max) / seeds % | "
+          "best-dev epochs | Kim 2014 % | Kim's group, Torch % | seconds |")
+    print("|---|---|---:|---:|---|---|---:|---:|---:|")
     for arg in args:
-        name, run = arg.split("=", 1)
+        name, runs = arg.split("=", 1)
         dataset, variant = name.split("/", 1)
-        with open(os.path.join(run, "results.json")) as f:
-            r = json.load(f)
-        with open(os.path.join(run, "config.json")) as f:
-            config = json.load(f)
-        epochs = config.get("epochs")
-        details = r.get("fold_details", [r])
+        runs = runs.split(",")
         seconds = 0.0
         best_epochs = []
-        folds = []  # test accuracies of the completed folds (a stopped fold is left out)
-        for k, d in enumerate(details):
-            if "folds" in r and not d.get("completed", True):
-                continue
-            folds.append(100 * d["accuracy"])
-            model_dir = os.path.join(run, f"fold-{k}") if "folds" in r else run
-            with open(os.path.join(model_dir, "model.json")) as f:
-                m = json.load(f)
-            seconds += m.get("seconds", 0)
-            steps_per_epoch = d["steps"] // epochs if epochs else 0
-            if steps_per_epoch:
-                best_epochs.append(d["best_step"] // steps_per_epoch)
-        if "folds" in r:
-            acc = statistics.mean(folds)
-            sd = statistics.stdev(folds) if len(folds) > 1 else 0.0
-            cell = f"{acc:.1f} (sd {sd:.1f}, {len(folds)} folds)"
-            spread = f"{min(folds):.1f}-{max(folds):.1f}"
+        accs = []  # fold test accuracies (one run with --cv) or one per seed
+        cv = False
+        epochs = None
+        for run in runs:
+            r, config = load(run)
+            epochs = config.get("epochs")
+            cv = "folds" in r
+            details = r.get("fold_details", [r])
+            for k, d in enumerate(details):
+                if cv and not d.get("completed", True):
+                    continue  # a stopped fold is left out
+                accs.append(100 * d["accuracy"])
+                model_dir = os.path.join(run, f"fold-{k}") if cv else run
+                with open(os.path.join(model_dir, "model.json")) as f:
+                    m = json.load(f)
+                seconds += m.get("seconds", 0)
+                steps_per_epoch = d["steps"] // epochs if epochs else 0
+                if steps_per_epoch:
+                    best_epochs.append(d["best_step"] // steps_per_epoch)
+        mean = statistics.mean(accs)
+        if cv:
+            sd = statistics.stdev(accs) if len(accs) > 1 else 0.0
+            cell = f"{mean:.1f} (sd {sd:.1f}, {len(accs)} folds)"
+            spread = f"{min(accs):.1f}-{max(accs):.1f}"
+        elif len(accs) > 1:
+            cell = f"{mean:.1f} (mean of {len(accs)} seeds)"
+            spread = ", ".join(f"{a:.1f}" for a in accs)
         else:
-            cell = f"{100 * r['accuracy']:.1f}"
+            cell = f"{mean:.1f}"
             spread = "-"
         best = (f"{min(best_epochs)}-{max(best_epochs)}" if len(best_epochs) > 1
                 else (str(best_epochs[0]) if best_epochs else "-"))
-        kim = KIM.get((dataset, variant.split("@")[0]))
-        print(f"| {dataset} | {variant.split('@')[0]} | {epochs} | {cell} | {spread} | {best} | "
-              f"{kim if kim is not None else '-'} | {seconds:.0f} |")
+        key = (dataset, variant.split("@")[0])
+        kim, rep = KIM.get(key), TORCH_REPLICATION.get(key)
+        print(f"| {dataset} | {key[1]} | {epochs} | {cell} | {spread} | {best} | "
+              f"{kim if kim is not None else '-'} | {rep if rep is not None else '-'} | "
+              f"{seconds:.0f} |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 // The initial embedding matrix from word vectors: known words copied, unknown ones
-// U[-0.25, 0.25], padding zeros, coverage.
+// U[-a, a] (Kim's code's a = 0.25, or the paper's variance-matched a), padding zeros, coverage.
+#include <cmath>
+#include <string>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -17,7 +20,7 @@ TEST(TextCnnEmbeddings, KnownCopiedUnknownUniformPaddingZero) {
   v.dim = 3;
   v.data = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   v.build_index();
-  auto e = initial_embeddings(vocab, v, 11);
+  auto e = initial_embeddings(vocab, v, 11, kKimUnknownRange);
   ASSERT_EQ(e.matrix.sizes(), torch::IntArrayRef({5, 3}));
   EXPECT_EQ(e.found, 2);
   EXPECT_EQ(e.words, 4);
@@ -30,11 +33,60 @@ TEST(TextCnnEmbeddings, KnownCopiedUnknownUniformPaddingZero) {
     EXPECT_LE(row.abs().max().item<float>(), 0.25f) << w;
     EXPECT_GT(row.abs().sum().item<float>(), 0.f) << w;
   }
-  EXPECT_TRUE(torch::equal(e.matrix, initial_embeddings(vocab, v, 11).matrix));  // seeded
-  EXPECT_FALSE(torch::equal(e.matrix, initial_embeddings(vocab, v, 12).matrix));
+  EXPECT_DOUBLE_EQ(e.unknown_range, 0.25);
+  EXPECT_TRUE(torch::equal(e.matrix, initial_embeddings(vocab, v, 11, 0.25).matrix));  // seeded
+  EXPECT_FALSE(torch::equal(e.matrix, initial_embeddings(vocab, v, 12, 0.25).matrix));
   auto r = random_embeddings(vocab, 6, 1);
   EXPECT_TRUE(torch::equal(r.matrix[0], torch::zeros({6})));
   EXPECT_LE(r.matrix.abs().max().item<float>(), 0.25f);
+}
+
+TEST(TextCnnEmbeddings, LowercaseFallbackFindsCapitalisedWordsInLowercasedVectors) {
+  text::TextDataset d;
+  d.train.push_back({{"What", "is", "Denver", "Mars"}, 0});
+  auto vocab = text::TextVocabulary::build(d);
+  word2vec::WordVectors v;
+  v.words = {"what", "is", "denver"};
+  v.dim = 2;
+  v.data = {1, 2, 3, 4, 5, 6};
+  v.build_index();
+  EXPECT_EQ(initial_embeddings(vocab, v, 1, 0.25).found, 1);  // "is" only
+  auto e = initial_embeddings(vocab, v, 1, 0.25, /*lowercase_fallback=*/true);
+  EXPECT_EQ(e.found, 3);
+  EXPECT_TRUE(torch::equal(e.matrix[vocab.id("What")], torch::tensor({1.f, 2.f})));
+  EXPECT_TRUE(torch::equal(e.matrix[vocab.id("Denver")], torch::tensor({5.f, 6.f})));
+  EXPECT_LE(e.matrix[vocab.id("Mars")].abs().max().item<float>(), 0.25f);
+}
+
+TEST(TextCnnEmbeddings, UnknownWordsMatchTheVarianceOfThePretrainedVectors) {
+  // Found components 1..6: mean 3.5, variance 17.5 / 6, so a = sqrt(3 * 17.5 / 6) = sqrt(8.75).
+  text::TextDataset d;
+  d.train.push_back({{"good", "movie"}, 0});
+  for (int i = 0; i < 3000; ++i) {
+    std::string w = std::to_string(i);  // ("w" + std::to_string(i) trips a GCC 12 false warning)
+    w.append("w");
+    d.train.push_back({{w}, 0});
+  }
+  auto vocab = text::TextVocabulary::build(d);
+  word2vec::WordVectors v;
+  v.words = {"movie", "good"};
+  v.dim = 3;
+  v.data = {1, 2, 3, 4, 5, 6};
+  v.build_index();
+  auto e = initial_embeddings(vocab, v, 5);  // 0: matched
+  EXPECT_NEAR(e.unknown_range, std::sqrt(8.75), 1e-9);
+  auto unknown = e.matrix.slice(0, 3);  // ids 3..: the 3000 unknown words
+  ASSERT_EQ(unknown.size(0), 3000);
+  EXPECT_LE(unknown.abs().max().item<double>(), e.unknown_range);
+  EXPECT_NEAR(unknown.var().item<double>(), 17.5 / 6, 0.05 * 17.5 / 6);
+  EXPECT_NEAR(unknown.mean().item<double>(), 0.0, 0.05);
+  // No word found: Kim's 0.25.
+  word2vec::WordVectors none;
+  none.words = {"absent"};
+  none.dim = 3;
+  none.data = {1, 2, 3};
+  none.build_index();
+  EXPECT_DOUBLE_EQ(initial_embeddings(vocab, none, 5).unknown_range, kKimUnknownRange);
 }
 
 }  // namespace

@@ -44,6 +44,37 @@ TEST(TextCnnModel, MaxNormRescalesOnlyRowsAboveTheBound) {
   EXPECT_TRUE(torch::equal(w[1], before[1]));
 }
 
+TEST(TextCnnModel, DropoutIsKimsUnscaledMaskInTrainingAndScalingInEvaluation) {
+  // One feature (one width-1 filter, one map) read out by class 0's weight 1: logit 0 is the
+  // feature as the output layer sees it.
+  TextCnnOptions o = small("rand");
+  o.filter_widths = {1};
+  o.feature_maps = 1;
+  o.dropout = 0.5;
+  o.max_norm = 0;
+  TextCnn net(o);
+  {
+    torch::NoGradGuard g;
+    net->fc()->weight.zero_();
+    net->fc()->weight[0][0] = 1;
+  }
+  torch::manual_seed(3);
+  auto ids = pad_batch(std::vector<std::vector<int>>(400, std::vector<int>{1, 2, 3}), 1);
+  torch::NoGradGuard g;
+  const double f = net->features(ids)[0][0].item<double>();
+  ASSERT_GT(f, 0);  // ReLU'd max of the 3 words: with random init some word is positive
+  net->eval();
+  auto eval_logit = net->forward(ids).select(1, 0);
+  EXPECT_TRUE(torch::allclose(eval_logit, torch::full({400}, 0.5 * f)));
+  net->train();
+  auto train_logit = net->forward(ids).select(1, 0);
+  const int64_t kept = train_logit.eq(static_cast<float>(f)).sum().item<int64_t>();
+  const int64_t dropped = train_logit.eq(0).sum().item<int64_t>();
+  EXPECT_EQ(kept + dropped, 400);  // each is the feature itself (not 2f) or 0
+  EXPECT_GT(kept, 150);
+  EXPECT_GT(dropped, 150);
+}
+
 // Two Adadelta steps (the output layer starts at zero, so the second moves the embeddings).
 void train_two_steps(TextCnn& net) {
   std::vector<torch::Tensor> params;

@@ -110,6 +110,20 @@ TEST(TextCnnTask, LearnsATinySyntheticDatasetAndKeepsTheBestDevModel) {
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0);
 }
 
+TEST(TextCnnTask, ADevTieGoesToTheLaterEvaluation) {
+  // Kim keeps the later epoch when dev accuracy ties (val_perf >= best_val_perf).
+  auto s = make_setup();
+  torch::manual_seed(1);
+  TextCnnTask task(s.config, TextCnn(s.config.net), encode_sentences(s.data.train, s.vocab),
+                   encode_sentences(s.data.dev, s.vocab), TextCnnTaskOptions{}, torch::kCPU);
+  task.train_step(0);  // no update: the model and so its dev accuracy stay the same
+  const double first = task.evaluate().at("accuracy");
+  EXPECT_EQ(task.best_step(), 1);
+  task.train_step(1);
+  EXPECT_EQ(task.evaluate().at("accuracy"), first);
+  EXPECT_EQ(task.best_step(), 2);
+}
+
 TEST(TextCnnTask, ModelConfigRoundTripRebuildsTheVocabulary) {
   auto s = make_setup();
   set_cleaner_for(s.config, "trec", true);

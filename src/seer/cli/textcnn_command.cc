@@ -42,6 +42,8 @@ struct TrainTextCnnFlags {
   std::string test;
   std::string mode = "rand";
   std::string vectors;
+  double unknown_range = 0;  // 0: match the pretrained vectors' variance (Kim's paper)
+  bool exact_lookup = false;  // no lowercase second try for words missing from the vectors
   int cv = 0;
   int64_t epochs = 25;
   int64_t batch = 50;
@@ -59,12 +61,15 @@ nlohmann::json train_config(const TrainTextCnnFlags& f) {
     throw Error("--embeddings " + f.mode + " needs pretrained word vectors: give --vectors FILE");
   }
   if (f.cv == 1 || f.cv < 0) throw Error("--cv needs at least 2 folds");
+  if (!(f.unknown_range >= 0)) throw Error("--unknown-range must be >= 0 (0: matched variance)");
   if (f.epochs < 1 && f.common.steps == 0) throw Error("--epochs must be >= 1");
   return {
       {"task", "textcnn"},
       {"data", f.data},
       {"test", f.test},
       {"vectors", f.vectors},
+      {"unknown_range", f.unknown_range},
+      {"lowercase_lookup", !f.exact_lookup},
       {"cv", f.cv},
       {"epochs", f.epochs},
       {"batch", f.batch},
@@ -210,15 +215,20 @@ void run_train(TrainTextCnnFlags& f) {
   set_cleaner_for(model_config, data.name, ro.lowercase);
 
   torch::Tensor vectors;
-  std::optional<double> coverage;
+  std::optional<double> coverage, unknown_range;
   if (model_config.net.needs_vectors()) {
     auto wv = word2vec::load_vectors(config.at("vectors").get<std::string>());
-    auto init = initial_embeddings(vocab, wv, seed);
+    // Runs from before these options had Kim's code's 0.25 and exact lookup.
+    auto init = initial_embeddings(vocab, wv, seed, config.value("unknown_range", kKimUnknownRange),
+                                   config.value("lowercase_lookup", false));
     vectors = init.matrix;
     model_config.net.embed_dim = wv.dim;
     coverage = init.coverage();
-    std::cerr << fmt::format("word vectors: {} of {} words found ({:.1f}%), dimension {}\n",
-                             init.found, init.words, 100 * init.coverage(), wv.dim);
+    unknown_range = init.unknown_range;
+    std::cerr << fmt::format(
+        "word vectors: {} of {} words found ({:.1f}%), dimension {}; the others U[-{:.3f}, {:.3f}]\n",
+        init.found, init.words, 100 * init.coverage(), wv.dim, init.unknown_range,
+        init.unknown_range);
   }
   std::cerr << fmt::format("{}: {} classes, {} train / {} dev / {} test sentences, vocabulary {}\n",
                            data.name, data.labels.size(), data.train.size(), data.dev.size(),
@@ -229,6 +239,7 @@ void run_train(TrainTextCnnFlags& f) {
   nlohmann::json out = {{"run", run->root().string()}, {"mode", model_config.net.mode},
                         {"dataset", data.name}};
   if (coverage) out["coverage"] = *coverage;
+  if (unknown_range) out["unknown_range"] = *unknown_range;
   discard.started();
   if (cv >= 2) {
     // K-fold cross-validation over every sentence of the dataset (train, dev and test
@@ -418,6 +429,13 @@ void add_textcnn_command(CLI::App& app) {
   t->add_option("--embeddings", tr->mode, "rand, static, non-static or multichannel")
       ->capture_default_str();
   t->add_option("--vectors", tr->vectors, "Pretrained word vectors (word2vec .bin or .txt)");
+  t->add_option("--unknown-range", tr->unknown_range,
+                "Words without a vector get U[-a, a]: a (0 = the pretrained vectors' variance, "
+                "as Kim's paper; 0.25 = Kim's code)")
+      ->capture_default_str();
+  t->add_flag("--exact-lookup", tr->exact_lookup,
+              "Look words up in the vectors only as written (default: a word missing as written "
+              "is tried lowercased too, for lowercased vectors and a cased dataset like TREC)");
   t->add_option("--cv", tr->cv, "K-fold cross-validation (e.g. 10 for MR)");
   t->add_option("--epochs", tr->epochs, "Epochs (instead of --steps)")->capture_default_str();
   t->add_option("--batch", tr->batch, "Sentences per step")->capture_default_str();

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <random>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -11,18 +13,19 @@
 namespace seer::textcnn {
 namespace {
 
-// U[-0.25, 0.25] from a 64-bit Mersenne twister, without std distributions (whose output
-// differs between standard libraries): the top 24 bits make a float in [0, 1).
+// U[-a, a] from a 64-bit Mersenne twister, without std distributions (whose output differs
+// between standard libraries): the top 24 bits make a float in [0, 1).
 class Uniform {
  public:
-  explicit Uniform(uint64_t seed) : gen_(seed) {}
+  Uniform(uint64_t seed, double a) : gen_(seed), a_(static_cast<float>(a)) {}
   float next() {
     const float u = static_cast<float>(gen_() >> 40) * (1.0f / 16777216.0f);
-    return -0.25f + 0.5f * u;
+    return -a_ + 2 * a_ * u;
   }
 
  private:
   std::mt19937_64 gen_;
+  float a_;
 };
 
 }  // namespace
@@ -33,7 +36,7 @@ InitialEmbeddings random_embeddings(const text::TextVocabulary& vocab, int64_t d
   const int64_t V = static_cast<int64_t>(vocab.size());
   out.matrix = torch::zeros({V, dim});
   out.words = V - 1;
-  Uniform u(seed);
+  Uniform u(seed, kKimUnknownRange);
   float* m = out.matrix.data_ptr<float>();
   for (int64_t i = dim; i < V * dim; ++i) m[i] = u.next();
   return out;
@@ -41,14 +44,16 @@ InitialEmbeddings random_embeddings(const text::TextVocabulary& vocab, int64_t d
 
 InitialEmbeddings initial_embeddings(const text::TextVocabulary& vocab,
                                      const word2vec::WordVectors& vectors, uint64_t seed,
-                                     bool lowercase_fallback) {
+                                     double unknown_range, bool lowercase_fallback) {
   if (vectors.dim < 1) throw Error("word vectors have no dimensions");
+  if (!(unknown_range >= 0)) throw Error("the unknown words' range must be >= 0 (0: matched)");
   InitialEmbeddings out;
   const int64_t V = static_cast<int64_t>(vocab.size()), D = vectors.dim;
   out.matrix = torch::zeros({V, D});
   out.words = V - 1;
-  Uniform u(seed);
   float* m = out.matrix.data_ptr<float>();
+  std::vector<char> known(static_cast<size_t>(V), 0);
+  double sum = 0, sum_sq = 0;
   for (int64_t id = 1; id < V; ++id) {
     const std::string& w = vocab.word(static_cast<int>(id));
     int32_t row = vectors.find(w);
@@ -58,22 +63,39 @@ InitialEmbeddings initial_embeddings(const text::TextVocabulary& vocab,
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       row = vectors.find(lower);
     }
-    float* dst = m + id * D;
-    if (row >= 0) {
-      std::copy(vectors.row(row), vectors.row(row) + D, dst);
-      ++out.found;
-    } else {
-      for (int64_t j = 0; j < D; ++j) dst[j] = u.next();
+    if (row < 0) continue;
+    const float* src = vectors.row(row);
+    std::copy(src, src + D, m + id * D);
+    for (int64_t j = 0; j < D; ++j) {
+      sum += src[j];
+      sum_sq += static_cast<double>(src[j]) * src[j];
     }
+    known[static_cast<size_t>(id)] = 1;
+    ++out.found;
+  }
+  out.unknown_range = unknown_range;
+  if (unknown_range == 0) {
+    out.unknown_range = kKimUnknownRange;
+    if (out.found > 0) {
+      const double n = static_cast<double>(out.found) * static_cast<double>(D);
+      const double mean = sum / n;
+      out.unknown_range = std::sqrt(3 * std::max(0.0, sum_sq / n - mean * mean));
+    }
+  }
+  Uniform u(seed, out.unknown_range);
+  for (int64_t id = 1; id < V; ++id) {
+    if (known[static_cast<size_t>(id)]) continue;
+    float* dst = m + id * D;
+    for (int64_t j = 0; j < D; ++j) dst[j] = u.next();
   }
   return out;
 }
 
 InitialEmbeddings load_initial_embeddings(const text::TextVocabulary& vocab,
                                           const std::filesystem::path& vectors_file,
-                                          uint64_t seed) {
+                                          uint64_t seed, double unknown_range) {
   auto vectors = word2vec::load_vectors(vectors_file);
-  return initial_embeddings(vocab, vectors, seed);
+  return initial_embeddings(vocab, vectors, seed, unknown_range);
 }
 
 }  // namespace seer::textcnn

@@ -170,7 +170,17 @@ torch::Tensor TextCnnImpl::features(const torch::Tensor& ids) {
 }
 
 torch::Tensor TextCnnImpl::forward(const torch::Tensor& ids) {
-  return fc_->forward(dropout_->forward(features(ids)));
+  auto f = features(ids);
+  const double p = options_.dropout;
+  if (p > 0) {
+    // Kim's dropout: kept units are NOT scaled up in training; at test time the output weights
+    // are scaled by (1 - p) instead (here the features, the same product). Inverted dropout
+    // computes the same function with W / (1 - p), which would loosen the max-norm bound on W
+    // by 1 / (1 - p) and change Adadelta's steps on it. seer's dropout scales kept units by
+    // 1 / (1 - p); times (1 - p) that is the 0/1 mask again (exactly so for p = 0.5).
+    f = is_training() ? dropout_->forward(f) * (1 - p) : f * (1 - p);
+  }
+  return fc_->forward(f);
 }
 
 torch::Tensor pad_batch(const std::vector<const std::vector<int>*>& sentences, int64_t max_width) {

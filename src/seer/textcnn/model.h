@@ -1,7 +1,9 @@
 // The text CNN of Kim (2014), "Convolutional Neural Networks for Sentence Classification":
 // word embeddings -> convolutions over windows of h words spanning the whole embedding (one
 // bank of `feature_maps` filters per width) -> ReLU -> max-over-time pooling -> concatenation
-// -> dropout -> linear layer to the classes.
+// -> dropout -> linear layer to the classes. Dropout is Kim's (MLPDropout), not inverted: in
+// training the kept features are not scaled up, and in evaluation they are scaled by (1 - p),
+// so the output weights W (and the max-norm bound on them) are Kim's.
 //
 // Embedding modes (the paper's four variants):
 //   rand          one channel, initialised U[-0.25, 0.25], trained

@@ -203,7 +203,7 @@ void TextCnnTask::after_step(int64_t /*step*/) { net_->apply_max_norm(); }
 std::map<std::string, double> TextCnnTask::evaluate() {
   const double acc = accuracy(net_, dev_, device_);
   // Without a dev set (--dev-fraction 0) the latest model counts as the best.
-  if (acc > best_accuracy_ || best_state_.empty() || dev_.size() == 0) {
+  if (acc >= best_accuracy_ || best_state_.empty() || dev_.size() == 0) {
     best_accuracy_ = acc;
     best_step_ = steps_done_;
     best_state_.clear();

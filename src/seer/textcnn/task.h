@@ -8,7 +8,8 @@
 // the output layer (TextCnnImpl::apply_max_norm).
 //
 // Early stopping as Kim's: evaluate() measures dev accuracy (the Trainer calls it every
-// epoch); the parameters of the best dev accuracy so far are kept (in memory, and in
+// epoch); the parameters of the best dev accuracy so far (a tie goes to the later epoch, as
+// Kim's `val_perf >= best_val_perf`) are kept (in memory, and in
 // best.pt of the run folder when a path is given, so that --resume keeps them), and
 // restore_best() puts them back into the model at the end; the test accuracy reported is the
 // best-dev model's. The Trainer is not changed.
