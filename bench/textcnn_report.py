@@ -68,10 +68,10 @@ def main(args):
         mean = statistics.mean(accs)
         if cv:
             sd = statistics.stdev(accs) if len(accs) > 1 else 0.0
-            cell = f"{mean:.1f} (sd {sd:.1f}, {len(accs)} folds)"
+            cell = f"{mean:.2f} (sd {sd:.1f}, {len(accs)} folds)"
             spread = f"{min(accs):.1f}-{max(accs):.1f}"
         elif len(accs) > 1:
-            cell = f"{mean:.1f} (mean of {len(accs)} seeds)"
+            cell = f"{mean:.2f} (mean of {len(accs)} seeds)"
             spread = ", ".join(f"{a:.1f}" for a in accs)
         else:
             cell = f"{mean:.1f}"

@@ -3,8 +3,9 @@
 // component, from a seeded generator; row 0 (padding) is zeros. The paper chooses a "such that
 // the randomly initialized vectors have the same variance as the pre-trained ones" (a =
 // sqrt(3 var)); its code (add_unknown_words) fixes a = 0.25, which is that for the Google News
-// vectors. Vectors trained on a smaller corpus are smaller (seer's 300-d ones on the 16M-word
-// corpus: sd 0.096, so a = 0.166), hence the variance-matched a is the default.
+// vectors. Other vectors have other scales (seer's 300-d skip-gram ones on the 16M-word corpus
+// give a = 0.239 over MR's words, 0.282 over TREC's), hence the variance-matched a is the
+// default.
 #pragma once
 
 #include <cstdint>
