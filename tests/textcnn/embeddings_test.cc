@@ -2,6 +2,8 @@
 // U[-a, a] (Kim's code's a = 0.25, or the paper's variance-matched a), padding zeros, coverage.
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -11,15 +13,21 @@
 namespace seer::textcnn {
 namespace {
 
+word2vec::WordVectors make_vectors(std::vector<std::string> words, int dim,
+                                   std::vector<float> data) {
+  word2vec::WordVectors v;
+  v.words = std::move(words);
+  v.dim = dim;
+  v.data = std::move(data);
+  v.build_index();
+  return v;
+}
+
 TEST(TextCnnEmbeddings, KnownCopiedUnknownUniformPaddingZero) {
   text::TextDataset d;
   d.train.push_back({{"good", "bad", "movie", "plot"}, 0});
   auto vocab = text::TextVocabulary::build(d);
-  word2vec::WordVectors v;
-  v.words = {"movie", "good", "unused"};
-  v.dim = 3;
-  v.data = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-  v.build_index();
+  auto v = make_vectors({"movie", "good", "unused"}, 3, {1, 2, 3, 4, 5, 6, 7, 8, 9});
   auto e = initial_embeddings(vocab, v, 11, kKimUnknownRange);
   ASSERT_EQ(e.matrix.sizes(), torch::IntArrayRef({5, 3}));
   EXPECT_EQ(e.found, 2);
@@ -45,11 +53,7 @@ TEST(TextCnnEmbeddings, LowercaseFallbackFindsCapitalisedWordsInLowercasedVector
   text::TextDataset d;
   d.train.push_back({{"What", "is", "Denver", "Mars"}, 0});
   auto vocab = text::TextVocabulary::build(d);
-  word2vec::WordVectors v;
-  v.words = {"what", "is", "denver"};
-  v.dim = 2;
-  v.data = {1, 2, 3, 4, 5, 6};
-  v.build_index();
+  auto v = make_vectors({"what", "is", "denver"}, 2, {1, 2, 3, 4, 5, 6});
   EXPECT_EQ(initial_embeddings(vocab, v, 1, 0.25).found, 1);  // "is" only
   auto e = initial_embeddings(vocab, v, 1, 0.25, /*lowercase_fallback=*/true);
   EXPECT_EQ(e.found, 3);
@@ -68,11 +72,7 @@ TEST(TextCnnEmbeddings, UnknownWordsMatchTheVarianceOfThePretrainedVectors) {
     d.train.push_back({{w}, 0});
   }
   auto vocab = text::TextVocabulary::build(d);
-  word2vec::WordVectors v;
-  v.words = {"movie", "good"};
-  v.dim = 3;
-  v.data = {1, 2, 3, 4, 5, 6};
-  v.build_index();
+  auto v = make_vectors({"movie", "good"}, 3, {1, 2, 3, 4, 5, 6});
   auto e = initial_embeddings(vocab, v, 5);  // 0: matched
   EXPECT_NEAR(e.unknown_range, std::sqrt(8.75), 1e-9);
   auto unknown = e.matrix.slice(0, 3);  // ids 3..: the 3000 unknown words
@@ -81,11 +81,7 @@ TEST(TextCnnEmbeddings, UnknownWordsMatchTheVarianceOfThePretrainedVectors) {
   EXPECT_NEAR(unknown.var().item<double>(), 17.5 / 6, 0.05 * 17.5 / 6);
   EXPECT_NEAR(unknown.mean().item<double>(), 0.0, 0.05);
   // No word found: Kim's 0.25.
-  word2vec::WordVectors none;
-  none.words = {"absent"};
-  none.dim = 3;
-  none.data = {1, 2, 3};
-  none.build_index();
+  auto none = make_vectors({"absent"}, 3, {1, 2, 3});
   EXPECT_DOUBLE_EQ(initial_embeddings(vocab, none, 5).unknown_range, kKimUnknownRange);
 }
 

@@ -91,11 +91,4 @@ InitialEmbeddings initial_embeddings(const text::TextVocabulary& vocab,
   return out;
 }
 
-InitialEmbeddings load_initial_embeddings(const text::TextVocabulary& vocab,
-                                          const std::filesystem::path& vectors_file,
-                                          uint64_t seed, double unknown_range) {
-  auto vectors = word2vec::load_vectors(vectors_file);
-  return initial_embeddings(vocab, vectors, seed, unknown_range);
-}
-
 }  // namespace seer::textcnn

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 
 #include <torch/types.h>
 
@@ -41,11 +40,5 @@ InitialEmbeddings initial_embeddings(const text::TextVocabulary& vocab,
 
 // Random initial embeddings (the "rand" mode): every word U[-0.25, 0.25], padding zeros.
 InitialEmbeddings random_embeddings(const text::TextVocabulary& vocab, int64_t dim, uint64_t seed);
-
-// Loads the vectors file (word2vec .bin or .txt, seer::word2vec::load_vectors) and builds the
-// matrix.
-InitialEmbeddings load_initial_embeddings(const text::TextVocabulary& vocab,
-                                          const std::filesystem::path& vectors_file,
-                                          uint64_t seed, double unknown_range = 0);
 
 }  // namespace seer::textcnn
