@@ -27,6 +27,25 @@ TEST(TextCnnModel, OptionsRoundTripAndValidate) {
   EXPECT_TRUE(testing::Contains(testing::error_of([&] { o.validate(); }), "unknown embedding mode"));
 }
 
+TEST(TextCnnModel, ConvolutionInitIsKimsBoundForTheDatasetsPaddedLength) {
+  // Kim's LeNetConvPoolLayer: U[-b, b], b = sqrt(6 / (fan_in + fan_out)), fan_in = h D,
+  // fan_out = F h D / (padded length - h + 1). Here h 3, D 10, F 200: fan_in 30, fan_out
+  // 6000 / 10 = 600 with length 12 (b = 0.09759) and 6000 / 62 = 96.77 with 64 (b = 0.21755).
+  for (auto [length, bound] : {std::pair<int64_t, double>{12, 0.0975900}, {64, 0.2175506}}) {
+    TextCnnOptions o = small("rand");
+    o.embed_dim = 10;
+    o.feature_maps = 200;
+    o.filter_widths = {3};
+    o.init_length = length;
+    torch::manual_seed(5);
+    TextCnn net(o);
+    auto w = net->named_parameters()["convs.0.weight"].abs();
+    EXPECT_LE(w.max().item<double>(), bound + 1e-6) << length;
+    EXPECT_GE(w.max().item<double>(), 0.99 * bound) << length;  // 6000 draws reach the bound
+    EXPECT_NEAR(w.mean().item<double>(), bound / 2, 0.02 * bound) << length;
+  }
+}
+
 TEST(TextCnnModel, MaxNormRescalesOnlyRowsAboveTheBound) {
   TextCnn net(small("rand"));
   {

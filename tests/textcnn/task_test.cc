@@ -1,4 +1,4 @@
-// The training task: seeded epoch order, full batches, keep-best, and a tiny dataset learned.
+// The training task: Kim's fixed full batches in seeded epoch orders, keep-best, and a tiny dataset learned.
 #include <chrono>
 #include <random>
 
@@ -52,7 +52,7 @@ Setup make_setup() {
   return s;
 }
 
-TEST(TextCnnTask, EpochOrderIsASeededPermutationAndBatchesAreFull) {
+TEST(TextCnnTask, BatchesAreFixedAndFullAndEachEpochTakesThemInANewOrder) {
   auto s = make_setup();
   TextCnnTaskOptions o;
   o.seed = 7;
@@ -61,24 +61,53 @@ TEST(TextCnnTask, EpochOrderIsASeededPermutationAndBatchesAreFull) {
   EXPECT_EQ(task.steps_per_epoch(), 4);
   auto e0 = task.epoch_order(0), e1 = task.epoch_order(1);
   EXPECT_EQ(e0, task.epoch_order(0));
-  EXPECT_NE(e0, e1);
   auto sorted = e0;
   std::sort(sorted.begin(), sorted.end());
+  ASSERT_EQ(sorted.size(), 200u);
   for (int64_t i = 0; i < 200; ++i) EXPECT_EQ(sorted[i], i);
-  // 200 = 4 * 50: no fill-up; step 5 is epoch 1's second batch.
+  EXPECT_NE(e0, std::vector<int64_t>(sorted.begin(), sorted.end()));  // shuffled
+  // Kim's batches: the same 4 sets of 50 every epoch, in an order that changes.
+  auto batch_sets = [](const std::vector<int64_t>& order) {
+    std::vector<std::vector<int64_t>> sets;
+    for (size_t b = 0; b < order.size(); b += 50) {
+      std::vector<int64_t> set(order.begin() + static_cast<long>(b), order.begin() + static_cast<long>(b + 50));
+      std::sort(set.begin(), set.end());
+      sets.push_back(set);
+    }
+    return sets;
+  };
+  auto sets0 = batch_sets(e0);
+  bool some_epoch_differs = false;
+  for (int64_t epoch = 1; epoch < 6; ++epoch) {
+    auto e = task.epoch_order(epoch);
+    auto sets = batch_sets(e);
+    some_epoch_differs |= sets != sets0;
+    std::sort(sets.begin(), sets.end());
+    auto expected = sets0;
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(sets, expected) << "epoch " << epoch;
+  }
+  EXPECT_TRUE(some_epoch_differs);  // 5 epochs in the same order as epoch 0: (1/24)^5
+  // Step 5 is epoch 1's second batch.
   auto b5 = task.batch_indices(5);
   ASSERT_EQ(b5.size(), 50u);
   EXPECT_EQ(b5[0], e1[50]);
-  // 180 examples: the 4th batch takes 30 and is filled with the epoch's first 20.
+  EXPECT_EQ(b5[49], e1[99]);
+  // 180 examples: 4 batches, the one holding the permutation's last 30 is filled with its
+  // first 20, so 20 examples are seen twice an epoch and the others once.
   auto train = encode_sentences(s.data.train, s.vocab);
   train.ids.resize(180);
   train.labels.resize(180);
   TextCnnTask short_task(s.config, TextCnn(s.config.net), train, {}, o, torch::kCPU);
-  auto last = short_task.batch_indices(3);
-  auto order = short_task.epoch_order(0);
-  ASSERT_EQ(last.size(), 50u);
-  EXPECT_EQ(last[29], order[179]);
-  EXPECT_EQ(last[30], order[0]);
+  for (int64_t epoch = 0; epoch < 3; ++epoch) {
+    auto order = short_task.epoch_order(epoch);
+    ASSERT_EQ(order.size(), 200u);
+    std::vector<int> seen(180, 0);
+    for (int64_t i : order) ++seen[static_cast<size_t>(i)];
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 2), 20);
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 160);
+  }
+  EXPECT_EQ(short_task.batch_indices(3).size(), 50u);
 }
 
 TEST(TextCnnTask, LearnsATinySyntheticDatasetAndKeepsTheBestDevModel) {

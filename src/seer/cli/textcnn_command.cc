@@ -1,4 +1,5 @@
 // `seer textcnn train | eval | predict`: the text CNN of Kim (2014).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -208,6 +209,14 @@ void run_train(TrainTextCnnFlags& f) {
         auto n = config.at("net");
         n["num_classes"] = static_cast<int>(data.labels.size());
         n["vocab_size"] = static_cast<int64_t>(vocab.size());
+        // Kim's padded length: the longest sentence of all splits + 2 (widest filter - 1).
+        size_t longest = 0;
+        for (const auto* split : {&data.train, &data.dev, &data.test}) {
+          for (const auto& s : *split) longest = std::max(longest, s.tokens.size());
+        }
+        const auto widths = n.at("filter_widths").get<std::vector<int64_t>>();
+        const int64_t widest = widths.empty() ? 1 : *std::max_element(widths.begin(), widths.end());
+        n["init_length"] = static_cast<int64_t>(longest) + 2 * std::max<int64_t>(0, widest - 1);
         return n;
       }());
   model_config.labels = data.labels;

@@ -35,7 +35,8 @@ nlohmann::json TextCnnOptions::to_json() const {
   return {{"num_classes", num_classes},   {"vocab_size", vocab_size},
           {"embed_dim", embed_dim},       {"filter_widths", filter_widths},
           {"feature_maps", feature_maps}, {"dropout", dropout},
-          {"max_norm", max_norm},         {"mode", mode}};
+          {"max_norm", max_norm},         {"mode", mode},
+          {"init_length", init_length}};
 }
 
 TextCnnOptions TextCnnOptions::from_json(const nlohmann::json& j) {
@@ -49,6 +50,7 @@ TextCnnOptions TextCnnOptions::from_json(const nlohmann::json& j) {
     o.dropout = j.at("dropout").get<double>();
     o.max_norm = j.at("max_norm").get<double>();
     o.mode = j.at("mode").get<std::string>();
+    o.init_length = j.value("init_length", int64_t{64});  // models from before it: MR's 64
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("text CNN config: ") + e.what());
   }
@@ -79,9 +81,10 @@ TextCnnImpl::TextCnnImpl(TextCnnOptions options) : options_(std::move(options)) 
   for (int64_t h : o.filter_widths) {
     torch::nn::Conv2d conv(torch::nn::Conv2dOptions(C, o.feature_maps, {h, o.embed_dim}));
     // Kim's init: U[-b, b], b = sqrt(6 / (fan_in + fan_out)), fan_in = C h D, fan_out =
-    // F h D / pooled length; the pooled length is taken for MR's padded sentences (64 words).
+    // F h D / pooled length, the pooled length that of the dataset's padded sentences.
     const double fan_in = static_cast<double>(C * h * o.embed_dim);
-    const double fan_out = static_cast<double>(o.feature_maps * h * o.embed_dim) / (64 - h + 1);
+    const double fan_out =
+        static_cast<double>(o.feature_maps * h * o.embed_dim) / static_cast<double>(std::max<int64_t>(1, o.init_length - h + 1));
     const double bound = std::sqrt(6.0 / (fan_in + fan_out));
     conv->weight.uniform_(-bound, bound);
     conv->bias.zero_();

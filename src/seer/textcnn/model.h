@@ -43,6 +43,9 @@ struct TextCnnOptions {
   double dropout = 0.5;        // on the pooled features
   double max_norm = 3.0;       // l2 bound s of each class's output weights (0: none)
   std::string mode = "rand";   // rand | static | non-static | multichannel
+  // The padded sentence length Kim's convolution init assumes: his pooled length is
+  // init_length - h + 1 (the dataset's longest sentence + 2 (widest - 1) words; MR's 64).
+  int64_t init_length = 64;
 
   int64_t max_width() const;
   int channels() const { return mode == "multichannel" ? 2 : 1; }

@@ -114,6 +114,23 @@ double accuracy(TextCnn& net, const EncodedSet& data, c10::Device device, int64_
 }
 
 // ---- task -----------------------------------------------------------------------------------
+namespace {
+// Fisher-Yates over 0..n-1 from a generator seeded by (seed, epoch) only; no std
+// distributions, so the order is the same with every standard library.
+std::vector<int64_t> seeded_permutation(int64_t n, uint64_t seed, int64_t epoch) {
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+                    static_cast<uint32_t>(epoch), static_cast<uint32_t>(epoch >> 32), 0x7e47c22u};
+  std::mt19937_64 gen(seq);
+  for (int64_t i = n - 1; i > 0; --i) {
+    const int64_t j = static_cast<int64_t>(gen() % static_cast<uint64_t>(i + 1));
+    std::swap(order[i], order[j]);
+  }
+  return order;
+}
+}  // namespace
+
 TextCnnTask::TextCnnTask(TextCnnModelConfig config, TextCnn net, EncodedSet train, EncodedSet dev,
                          TextCnnTaskOptions options, c10::Device device)
     : config_(std::move(config)),
@@ -124,6 +141,11 @@ TextCnnTask::TextCnnTask(TextCnnModelConfig config, TextCnn net, EncodedSet trai
       device_(device) {
   if (train_.size() == 0) throw Error("text CNN: no training sentences");
   if (options_.batch_size < 1) throw Error("text CNN: batch size must be >= 1");
+  // The fixed batches: one permutation of the training set (epoch -1: not any epoch's batch
+  // order), filled up at the end with its first examples.
+  batched_ = seeded_permutation(static_cast<int64_t>(train_.size()), options_.seed, -1);
+  const int64_t n = static_cast<int64_t>(batched_.size());
+  for (int64_t k = n; k < steps_per_epoch() * batch_size(); ++k) batched_.push_back(batched_[k - n]);
   net_->to(device_);
   if (options_.resume && !options_.best_path.empty() && std::filesystem::exists(options_.best_path)) {
     ModelFile best = load_model_file(options_.best_path);
@@ -143,19 +165,12 @@ int64_t TextCnnTask::steps_per_epoch() const {
 }
 
 std::vector<int64_t> TextCnnTask::epoch_order(int64_t epoch) const {
-  const int64_t n = static_cast<int64_t>(train_.size());
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = i;
-  // Fisher-Yates from a generator seeded by (seed, epoch) only; no std distributions, so the
-  // order is the same with every standard library.
-  std::seed_seq seq{static_cast<uint32_t>(options_.seed), static_cast<uint32_t>(options_.seed >> 32),
-                    static_cast<uint32_t>(epoch), static_cast<uint32_t>(epoch >> 32), 0x7e47c22u};
-  std::mt19937_64 gen(seq);
-  for (int64_t i = n - 1; i > 0; --i) {
-    const int64_t j = static_cast<int64_t>(gen() % static_cast<uint64_t>(i + 1));
-    std::swap(order[i], order[j]);
-  }
-  return order;
+  const int64_t steps = steps_per_epoch(), b = batch_size();
+  auto batches = seeded_permutation(steps, options_.seed, epoch);
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(steps * b));
+  for (int64_t i : batches) out.insert(out.end(), batched_.begin() + i * b, batched_.begin() + (i + 1) * b);
+  return out;
 }
 
 std::vector<int64_t> TextCnnTask::batch_indices(int64_t step) {
@@ -165,11 +180,7 @@ std::vector<int64_t> TextCnnTask::batch_indices(int64_t step) {
     cached_order_ = epoch_order(epoch);
     cached_epoch_ = epoch;
   }
-  const int64_t n = static_cast<int64_t>(cached_order_.size());
-  std::vector<int64_t> out;
-  out.reserve(b);
-  for (int64_t k = i * b; k < (i + 1) * b; ++k) out.push_back(cached_order_[k < n ? k : k - n]);
-  return out;
+  return std::vector<int64_t>(cached_order_.begin() + i * b, cached_order_.begin() + (i + 1) * b);
 }
 
 std::vector<torch::Tensor> TextCnnTask::trainable_parameters() const {

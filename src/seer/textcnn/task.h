@@ -1,11 +1,12 @@
 // Training, evaluation and prediction of the text CNN (Kim 2014).
 //
-// Training as Kim's conv_net_sentence.py: mini-batches of 50 from a permutation of the
-// training set drawn anew each epoch (a function of (seed, epoch) only, so a resumed run sees
-// the same batches); an epoch is ceil(n / 50) steps and its last batch is filled up to 50 with
-// the epoch's first examples (Kim pads the training set with random duplicates so that every
-// batch is full). Adadelta (adadelta.h) and, after every step, the l2 max-norm constraint on
-// the output layer (TextCnnImpl::apply_max_norm).
+// Training as Kim's conv_net_sentence.py: the training set is permuted once (by the seed) and
+// cut into fixed mini-batches of 50, the last one filled up to 50 with the permutation's first
+// examples (Kim pads the training set with random duplicates so that every batch is full);
+// every epoch takes all the batches in a new order (Kim's `np.random.permutation(range(
+// n_train_batches))`), a function of (seed, epoch) only, so a resumed run sees the same
+// batches. An epoch is ceil(n / 50) steps. Adadelta (adadelta.h) and, after every step, the l2
+// max-norm constraint on the output layer (TextCnnImpl::apply_max_norm).
 //
 // Early stopping as Kim's: evaluate() measures dev accuracy (the Trainer calls it every
 // epoch); the parameters of the best dev accuracy so far (a tie goes to the later epoch, as
@@ -94,7 +95,8 @@ class TextCnnTask : public TrainTask {
 
   int64_t batch_size() const;
   int64_t steps_per_epoch() const;
-  // The training examples of epoch `epoch`, in the order its batches take them.
+  // The training examples of epoch `epoch`, in the order its batches take them
+  // (steps_per_epoch() * batch_size() of them: the last batch's fill-up included).
   std::vector<int64_t> epoch_order(int64_t epoch) const;
   // The example indices of step `step`'s batch.
   std::vector<int64_t> batch_indices(int64_t step);
@@ -114,6 +116,7 @@ class TextCnnTask : public TrainTask {
   TextCnnTaskOptions options_;
   c10::Device device_;
   int64_t steps_done_ = 0;
+  std::vector<int64_t> batched_;  // the fixed batches, one after another
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> cached_order_;
   double best_accuracy_ = -1;
