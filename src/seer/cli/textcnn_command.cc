@@ -44,6 +44,7 @@ struct TrainTextCnnFlags {
   std::string mode = "rand";
   std::string vectors;
   double unknown_range = 0;  // 0: match the pretrained vectors' variance (Kim's paper)
+  double vectors_range = kKimUnknownRange;  // scale the vectors to U[-r, r]'s variance (0: no)
   bool exact_lookup = false;  // no lowercase second try for words missing from the vectors
   int cv = 0;
   int64_t epochs = 25;
@@ -63,6 +64,7 @@ nlohmann::json train_config(const TrainTextCnnFlags& f) {
   }
   if (f.cv == 1 || f.cv < 0) throw Error("--cv needs at least 2 folds");
   if (!(f.unknown_range >= 0)) throw Error("--unknown-range must be >= 0 (0: matched variance)");
+  if (!(f.vectors_range >= 0)) throw Error("--vectors-range must be >= 0 (0: vectors as read)");
   if (f.epochs < 1 && f.common.steps == 0) throw Error("--epochs must be >= 1");
   return {
       {"task", "textcnn"},
@@ -70,6 +72,7 @@ nlohmann::json train_config(const TrainTextCnnFlags& f) {
       {"test", f.test},
       {"vectors", f.vectors},
       {"unknown_range", f.unknown_range},
+      {"vectors_range", f.vectors_range},
       {"lowercase_lookup", !f.exact_lookup},
       {"cv", f.cv},
       {"epochs", f.epochs},
@@ -224,20 +227,25 @@ void run_train(TrainTextCnnFlags& f) {
   set_cleaner_for(model_config, data.name, ro.lowercase);
 
   torch::Tensor vectors;
-  std::optional<double> coverage, unknown_range;
+  std::optional<double> coverage, unknown_range, vectors_scale;
   if (model_config.net.needs_vectors()) {
     auto wv = word2vec::load_vectors(config.at("vectors").get<std::string>());
-    // Runs from before these options had Kim's code's 0.25 and exact lookup.
-    auto init = initial_embeddings(vocab, wv, seed, config.value("unknown_range", kKimUnknownRange),
-                                   config.value("lowercase_lookup", false));
+    // Runs from before these options had Kim's code's 0.25, exact lookup and unscaled vectors.
+    EmbeddingInitOptions eo;
+    eo.unknown_range = config.value("unknown_range", kKimUnknownRange);
+    eo.vectors_range = config.value("vectors_range", 0.0);
+    eo.lowercase_fallback = config.value("lowercase_lookup", false);
+    auto init = initial_embeddings(vocab, wv, seed, eo);
     vectors = init.matrix;
     model_config.net.embed_dim = wv.dim;
     coverage = init.coverage();
     unknown_range = init.unknown_range;
+    vectors_scale = init.vectors_scale;
     std::cerr << fmt::format(
-        "word vectors: {} of {} words found ({:.1f}%), dimension {}; the others U[-{:.3f}, {:.3f}]\n",
-        init.found, init.words, 100 * init.coverage(), wv.dim, init.unknown_range,
-        init.unknown_range);
+        "word vectors: {} of {} words found ({:.1f}%), dimension {}, range {:.3f} scaled by {:.4f}; "
+        "the others U[-{:.3f}, {:.3f}]\n",
+        init.found, init.words, 100 * init.coverage(), wv.dim, init.vectors_range,
+        init.vectors_scale, init.unknown_range, init.unknown_range);
   }
   std::cerr << fmt::format("{}: {} classes, {} train / {} dev / {} test sentences, vocabulary {}\n",
                            data.name, data.labels.size(), data.train.size(), data.dev.size(),
@@ -249,6 +257,7 @@ void run_train(TrainTextCnnFlags& f) {
                         {"dataset", data.name}};
   if (coverage) out["coverage"] = *coverage;
   if (unknown_range) out["unknown_range"] = *unknown_range;
+  if (vectors_scale) out["vectors_scale"] = *vectors_scale;
   discard.started();
   if (cv >= 2) {
     // K-fold cross-validation over every sentence of the dataset (train, dev and test
@@ -438,6 +447,10 @@ void add_textcnn_command(CLI::App& app) {
   t->add_option("--embeddings", tr->mode, "rand, static, non-static or multichannel")
       ->capture_default_str();
   t->add_option("--vectors", tr->vectors, "Pretrained word vectors (word2vec .bin or .txt)");
+  t->add_option("--vectors-range", tr->vectors_range,
+                "Scale the pretrained vectors by one factor to the variance of U[-r, r]: r "
+                "(0.25 = Google News's, the scale Kim's settings were made for; 0 = as read)")
+      ->capture_default_str();
   t->add_option("--unknown-range", tr->unknown_range,
                 "Words without a vector get U[-a, a]: a (0 = the pretrained vectors' variance, "
                 "as Kim's paper; 0.25 = Kim's code)")

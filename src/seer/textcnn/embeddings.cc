@@ -44,9 +44,10 @@ InitialEmbeddings random_embeddings(const text::TextVocabulary& vocab, int64_t d
 
 InitialEmbeddings initial_embeddings(const text::TextVocabulary& vocab,
                                      const word2vec::WordVectors& vectors, uint64_t seed,
-                                     double unknown_range, bool lowercase_fallback) {
+                                     const EmbeddingInitOptions& options) {
   if (vectors.dim < 1) throw Error("word vectors have no dimensions");
-  if (!(unknown_range >= 0)) throw Error("the unknown words' range must be >= 0 (0: matched)");
+  if (!(options.unknown_range >= 0)) throw Error("the unknown words' range must be >= 0 (0: matched)");
+  if (!(options.vectors_range >= 0)) throw Error("the vectors' range must be >= 0 (0: as read)");
   InitialEmbeddings out;
   const int64_t V = static_cast<int64_t>(vocab.size()), D = vectors.dim;
   out.matrix = torch::zeros({V, D});
@@ -57,7 +58,7 @@ InitialEmbeddings initial_embeddings(const text::TextVocabulary& vocab,
   for (int64_t id = 1; id < V; ++id) {
     const std::string& w = vocab.word(static_cast<int>(id));
     int32_t row = vectors.find(w);
-    if (row < 0 && lowercase_fallback) {
+    if (row < 0 && options.lowercase_fallback) {
       std::string lower = w;
       std::transform(lower.begin(), lower.end(), lower.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -73,15 +74,24 @@ InitialEmbeddings initial_embeddings(const text::TextVocabulary& vocab,
     known[static_cast<size_t>(id)] = 1;
     ++out.found;
   }
-  out.unknown_range = unknown_range;
-  if (unknown_range == 0) {
-    out.unknown_range = kKimUnknownRange;
-    if (out.found > 0) {
-      const double n = static_cast<double>(out.found) * static_cast<double>(D);
-      const double mean = sum / n;
-      out.unknown_range = std::sqrt(3 * std::max(0.0, sum_sq / n - mean * mean));
+  if (out.found > 0) {
+    const double n = static_cast<double>(out.found) * static_cast<double>(D);
+    const double mean = sum / n;
+    out.vectors_range = std::sqrt(3 * std::max(0.0, sum_sq / n - mean * mean));
+  }
+  double matched = out.vectors_range;
+  if (options.vectors_range > 0 && out.vectors_range > 0) {
+    out.vectors_scale = options.vectors_range / out.vectors_range;
+    matched = options.vectors_range;
+    const float s = static_cast<float>(out.vectors_scale);
+    for (int64_t id = 1; id < V; ++id) {
+      if (!known[static_cast<size_t>(id)]) continue;
+      for (int64_t j = 0; j < D; ++j) m[id * D + j] *= s;
     }
   }
+  out.unknown_range = options.unknown_range > 0 ? options.unknown_range
+                      : matched > 0            ? matched
+                                               : kKimUnknownRange;
   Uniform u(seed, out.unknown_range);
   for (int64_t id = 1; id < V; ++id) {
     if (known[static_cast<size_t>(id)]) continue;
