@@ -83,8 +83,9 @@ TextCnnImpl::TextCnnImpl(TextCnnOptions options) : options_(std::move(options)) 
     // Kim's init: U[-b, b], b = sqrt(6 / (fan_in + fan_out)), fan_in = C h D, fan_out =
     // F h D / pooled length, the pooled length that of the dataset's padded sentences.
     const double fan_in = static_cast<double>(C * h * o.embed_dim);
+    const int64_t pooled = std::max<int64_t>(1, o.init_length - h + 1);
     const double fan_out =
-        static_cast<double>(o.feature_maps * h * o.embed_dim) / static_cast<double>(std::max<int64_t>(1, o.init_length - h + 1));
+        static_cast<double>(o.feature_maps * h * o.embed_dim) / static_cast<double>(pooled);
     const double bound = std::sqrt(6.0 / (fan_in + fan_out));
     conv->weight.uniform_(-bound, bound);
     conv->bias.zero_();

@@ -169,7 +169,9 @@ std::vector<int64_t> TextCnnTask::epoch_order(int64_t epoch) const {
   auto batches = seeded_permutation(steps, options_.seed, epoch);
   std::vector<int64_t> out;
   out.reserve(static_cast<size_t>(steps * b));
-  for (int64_t i : batches) out.insert(out.end(), batched_.begin() + i * b, batched_.begin() + (i + 1) * b);
+  for (int64_t i : batches) {
+    out.insert(out.end(), batched_.begin() + i * b, batched_.begin() + (i + 1) * b);
+  }
   return out;
 }
 
