@@ -96,7 +96,7 @@ TEST(Word2vecTrainer, OneThreadAndASeedAreDeterministic) {
 // draws: with dim 100 the rows of words 16,384 apart came out identical. seer's must not repeat,
 // and must keep word2vec.c's distribution: uniform in [-0.5, 0.5) / dim.
 TEST(Word2vecTrainer, InitialVectorsDoNotRepeatAndAreUniform) {
-  const size_t words = 16384 * 2 + 1, dim = 100, stride = 104;
+  const size_t words = 16384 * 2 + 778, dim = 100, stride = 104;  // rows 777 + 2 x 16384 exist
   std::vector<float> syn0(words * stride, 7.0f);
   initial_vectors(syn0.data(), words, dim, stride, 1);
   double sum = 0, sum_sq = 0;
