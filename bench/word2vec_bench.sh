@@ -9,7 +9,7 @@
 #
 # All tools train on the same token file, written once by bench/word2vec_peers.py prepare with
 # the rule of `seer word2vec train --normalize --lowercase` (drop <doc> lines, ASCII
-# punctuation separates words, lowercase); seer trains on it without --normalize. The file is
+# punctuation and non-ASCII spaces, dashes and quotes separate words, lowercase); seer trains on it without --normalize. The file is
 # kept in OUT and written again only when its key changes (corpus path, files, slice, rule).
 #
 # One table from several invocations: APPEND=1 keeps OUT's earlier runs, evaluations and meta

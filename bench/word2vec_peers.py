@@ -8,7 +8,10 @@
           name order; lines are split on "\\n" only;
         - a line starting with "<doc ", "<doc>" or "</doc>" is dropped whole;
         - every ASCII byte that is not [A-Za-z0-9] separates words and is dropped (wikifil.pl
-          style: "don't." -> "don t"); bytes >= 0x80 (UTF-8 letters) stay inside words;
+          style: "don't." -> "don t"), and so do the non-ASCII separators of separator_length
+          (Unicode spaces, General Punctuation U+2000-U+205F but the joiners U+200C/U+200D,
+          U+00A1, U+00AB, U+00BB, U+00BF, U+3001-U+3002, U+FEFF); other UTF-8 characters stay
+          inside words;
         - a token longer than 1000 bytes is cut to 1000 (at a UTF-8 character boundary);
         - lowercasing: ASCII A-Z, and the two-byte capitals of Latin-1, Latin Extended-A,
           Greek and Cyrillic (the table of lowercase_utf8; byte lengths never change);
@@ -53,7 +56,9 @@ import threading
 import time
 
 DOC_PREFIXES = (b"<doc ", b"<doc>", b"</doc>")
-SEPARATORS = re.compile(rb"[^A-Za-z0-9\x80-\xff]+")
+SEPARATORS = re.compile(rb"(?:[^A-Za-z0-9\x80-\xff]|\xc2[\x85\xa0\xa1\xab\xbb\xbf]|\xe1\x9a\x80"
+                        rb"|\xe2\x80[\x80-\x8b\x8e-\xbf]|\xe2\x81[\x80-\x9f]|\xe3\x80[\x80-\x82]"
+                        rb"|\xef\xbb\xbf)+")
 MAX_WORD_BYTES = 1000
 
 

@@ -116,7 +116,7 @@ def section(out):
               f"Corpus: {corpus}, {first['corpus_words']:,} words after normalisation. "
               "Every tool trains on the same token file, written once with the rule of "
               "`seer word2vec train --normalize --lowercase` (`<doc>` lines dropped, ASCII punctuation "
-              "separates words, lowercase; seer trains on it without `--normalize`, and gives bit-identical "
+              "and non-ASCII spaces, dashes and quotes separate words, lowercase; seer trains on it without `--normalize`, and gives bit-identical "
               "vectors either way). Same hyperparameters for all: dim 100, window 5, negative 5 (or "
               "hierarchical softmax), sample 1e-3, min-count 5, learning rate 0.05 (CBOW) / 0.025 "
               f"(skip-gram) decaying linearly; the issue's settings are {ISSUE_EPOCHS} epochs.", ""]

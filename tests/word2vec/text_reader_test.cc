@@ -66,6 +66,72 @@ TEST(Word2vecTextReader, NormaliserDropsDocLinesAndPunctuation) {
                     "</s>", "école", "café", "</s>"}));
 }
 
+TEST(Word2vecTextReader, NormaliserSplitsOnUnicodeSpacesDashesAndQuotes) {
+  ScratchDir dir;
+  // NBSP, thin space, em and en dashes, curly quotes, ellipsis, zero-width space, guillemets,
+  // ideographic space and a byte-order mark separate; letters, the joiner U+200D, the
+  // multiplication sign (U+00D7, lead byte 0xC3) and the superscript U+2074 stay in words.
+  write_text(dir / "u.txt",
+             "\xEF\xBB\xBF" "10\xC2\xA0km war\xE2\x80\x94peace 1990\xE2\x80\x93" "1995 "
+             "\xE2\x80\x9Cquoted\xE2\x80\x9D don\xE2\x80\x99t wait\xE2\x80\xA6 a\xE2\x80\x8B" "b "
+             "\xC2\xABoui\xC2\xBB x\xE2\x80\x89y a\xE3\x80\x80" "b "
+             "a\xE2\x80\x8D" "b 3\xC3\x97" "4 x\xE2\x81\xB4 caf\xC3\xA9\xC2\xA0\n");
+  Corpus corpus(dir / "u.txt");
+  TextOptions options;
+  options.normalize = true;
+  EXPECT_EQ(read_tokens(corpus, options),
+            (Tokens{"10", "km", "war", "peace", "1990", "1995", "quoted", "don", "t", "wait", "a", "b",
+                    "oui", "x", "y", "a", "b", "a\xE2\x80\x8D" "b", "3\xC3\x97" "4", "x\xE2\x81\xB4",
+                    "caf\xC3\xA9", "</s>"}));
+  // Without the normaliser only ASCII whitespace separates.
+  EXPECT_EQ(read_tokens(corpus)[1], "war\xE2\x80\x94peace");
+  // A separator cut by the end of the file is a word byte (and invalid UTF-8 for the validator).
+  const uint8_t cut[] = {0xE2, 0x80};
+  EXPECT_EQ(separator_length(cut, 2), 0u);
+  const uint8_t nbsp[] = {0xC2, 0xA0};
+  EXPECT_EQ(separator_length(nbsp, 2), 2u);
+}
+
+TEST(Word2vecTextReader, ByteRangesSplitInsideUnicodeSeparatorsAndLetters) {
+  // Every split offset, including those inside a two- or three-byte separator or letter: the
+  // two ranges together read each token once, as the whole corpus does.
+  ScratchDir dir;
+  const std::string text =
+      "ab\xC2\xA0" "cd\xE2\x80\x94\xE2\x80\x94" "ef caf\xC3\xA9\xE2\x80\x89\xC3\xA9t\xC3\xA9 "
+      "\xE2\x80\x9Cx\xE2\x80\x9D\n\xC2\xA0\xE3\x80\x80z\xE2\x80\x8Dw\xC2\xBB";
+  write_text(dir / "s.txt", text);
+  Corpus corpus(dir / "s.txt");
+  TextOptions options;
+  options.normalize = true;
+  const Tokens whole = read_tokens(corpus, options);
+  ASSERT_EQ(whole, (Tokens{"ab", "cd", "ef", "caf\xC3\xA9", "\xC3\xA9t\xC3\xA9", "x", "</s>",
+                           "z\xE2\x80\x8Dw"}));
+  for (uint64_t split = 1; split < text.size(); ++split) {
+    Tokens joined = read_tokens(corpus, options, 0, split);
+    const Tokens second = read_tokens(corpus, options, split, text.size());
+    joined.insert(joined.end(), second.begin(), second.end());
+    ASSERT_EQ(joined, whole) << "split at byte " << split;
+  }
+}
+
+TEST(Word2vecTextReader, UnicodeSeparatorAcrossTheBufferEnd) {
+  // A three-byte dash at the 1 MiB read buffer's end: whole in the next buffer, or cut after
+  // its first or second byte.
+  for (const size_t before : {size_t{1} << 20, (size_t{1} << 20) - 1, (size_t{1} << 20) - 2}) {
+    ScratchDir dir;
+    std::string text = "b " + std::string(before - 4, 'a') + " x\xE2\x80\x94y z";
+    ASSERT_EQ(text.find('\xE2'), before);
+    write_text(dir / "b.txt", text);
+    Corpus corpus(dir / "b.txt");
+    TextOptions options;
+    options.normalize = true;
+    const Tokens t = read_tokens(corpus, options);
+    ASSERT_EQ(t.size(), 5u) << before;
+    EXPECT_EQ(t[2], "x");
+    EXPECT_EQ(t[3], "y");
+  }
+}
+
 TEST(Word2vecTextReader, LowercaseLatinGreekCyrillic) {
   std::string s = "ABCxyz ÀÉÎÕÜ Ÿ ŁĄ ΑΩ ДЯЁ 123 ×";
   lowercase_utf8(s);

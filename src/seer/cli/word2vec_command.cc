@@ -142,7 +142,7 @@ void add_word2vec_command(CLI::App& app) {
   t->add_option("--seed", tr->opt.seed, "Random seed (one thread + a seed = the same vectors)")->capture_default_str();
   t->add_flag("--lowercase", tr->opt.vocab.text.lowercase, "Lowercase (ASCII, Latin, Greek, Cyrillic)");
   t->add_flag("--normalize", tr->opt.vocab.text.normalize,
-              "Raw text such as WikiExtractor output: drop <doc> lines, punctuation separates words");
+              "Raw text such as WikiExtractor output: drop <doc> lines; punctuation, non-ASCII spaces and dashes separate words");
   t->add_flag("--binary", tr->binary, "Write the binary format whatever the extension");
   t->add_flag("--text", tr->text, "Write the text format whatever the extension");
   t->add_flag("--quiet,-q", tr->quiet, "No progress bar");

@@ -15,13 +15,36 @@ namespace fs = std::filesystem;
 namespace {
 constexpr size_t kBufferBytes = 1 << 20;
 constexpr size_t kLookbackBytes = 4096;  // a <doc ...> line is far shorter
-enum : uint8_t { kWord = 0, kSpace = 1, kNewline = 2 };
+// kLead: (normaliser only) the first byte of a UTF-8 character that may be a separator.
+enum : uint8_t { kWord = 0, kSpace = 1, kNewline = 2, kLead = 3 };
+
+// Bytes a kLead character needs before separator_length can decide.
+size_t lead_bytes(uint8_t b) { return b == 0xC2 ? 2 : 3; }
 
 bool starts_doc_line(const char* p, size_t n) {
   const std::string_view s(p, n);
   return s.starts_with("<doc ") || s.starts_with("<doc>") || s.starts_with("</doc>");
 }
 }  // namespace
+
+size_t separator_length(const uint8_t* p, size_t n) {
+  if (n >= 2 && p[0] == 0xC2) {
+    switch (p[1]) {
+      case 0x85: case 0xA0: case 0xA1: case 0xAB: case 0xBB: case 0xBF: return 2;
+      default: return 0;
+    }
+  }
+  if (n < 3 || (p[2] & 0xC0) != 0x80) return 0;
+  switch (p[0]) {
+    case 0xE1: return p[1] == 0x9A && p[2] == 0x80 ? 3 : 0;                    // U+1680
+    case 0xE2:                                                                 // U+2000-U+205F
+      if (p[1] == 0x80) return p[2] == 0x8C || p[2] == 0x8D ? 0 : 3;         // not ZWNJ, ZWJ
+      return p[1] == 0x81 && p[2] <= 0x9F ? 3 : 0;
+    case 0xE3: return p[1] == 0x80 && p[2] <= 0x82 ? 3 : 0;                    // U+3000-U+3002
+    case 0xEF: return p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;                    // U+FEFF
+    default: return 0;
+  }
+}
 
 // ---- Corpus ---------------------------------------------------------------------------------
 Corpus::Corpus(const fs::path& input) {
@@ -82,6 +105,7 @@ TokenReader::TokenReader(const Corpus& corpus, const TextOptions& options, uint6
     if (c == '\n') cls = kNewline;
     else if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == 0) cls = kSpace;
     else if (options_.normalize && c < 0x80 && !std::isalnum(c)) cls = kSpace;
+    else if (options_.normalize && (c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 || c == 0xEF)) cls = kLead;
     class_[c] = cls;
   }
   buffer_.resize(kBufferBytes);
@@ -122,12 +146,39 @@ bool TokenReader::open_file(size_t index, uint64_t offset) {
       throw file_error(path.string(), "cannot read at byte " + std::to_string(offset));
     }
     line_ = -1;
+    const bool tail_from_file_start = back == offset;
     const uint8_t last = static_cast<uint8_t>(tail.back());
     line_start_ = last == '\n';
-    skip_partial_ = class_[last] == kWord;
+    skip_partial_ = class_[last] == kWord || class_[last] == kLead;
+    if (options_.normalize && last >= 0x80) {
+      // A multi-byte character at the boundary: a separator ends the previous range's word.
+      char ahead[3];
+      const size_t got = std::fread(ahead, 1, sizeof ahead, fp_);
+      const std::string s = tail + std::string(ahead, got);
+      const auto* u = reinterpret_cast<const uint8_t*>(s.data());
+      size_t lead = back;  // the first byte of the character holding byte `back` (or before it)
+      while (lead > 0 && back - lead < 3 && (u[lead] & 0xC0) == 0x80) --lead;
+      if (lead < back) {
+        // `offset` is inside the character that starts at `lead`: the previous range owns it.
+        const size_t sep = separator_length(u + lead, s.size() - lead);
+        if (sep > back - lead) {
+          offset += lead + sep - back;  // start after it
+          skip_partial_ = false;
+        }
+      } else {
+        // `offset` starts a character: the one before it decides.
+        size_t prev = back - 1;
+        while (prev > 0 && back - prev < 4 && (u[prev] & 0xC0) == 0x80) --prev;
+        if (separator_length(u + prev, back - prev) == back - prev) skip_partial_ = false;
+      }
+      if (std::fseek(fp_, static_cast<long>(offset), SEEK_SET) != 0) {
+        throw file_error(path.string(), "cannot read at byte " + std::to_string(offset));
+      }
+      buf_offset_ = offset;
+    }
     if (options_.normalize && !line_start_) {
       const size_t nl = tail.rfind('\n');
-      if (nl != std::string::npos || back == offset) {
+      if (nl != std::string::npos || tail_from_file_start) {
         const size_t from = nl == std::string::npos ? 0 : nl + 1;
         skip_line_ = starts_doc_line(tail.data() + from, tail.size() - from);
       }
@@ -231,12 +282,35 @@ bool TokenReader::next(std::string_view& token) {
       continue;
     }
     const uint8_t c = static_cast<uint8_t>(buffer_[pos_]);
-    const uint8_t cls = class_[c];
+    uint8_t cls = class_[c];
+    size_t separator = 1;
+    if (cls == kLead) {
+      if (len_ - pos_ < lead_bytes(c) && !file_eof_) {
+        fill();  // keeps [pos_, len_); at the file's end the short tail is decided as it is
+        continue;
+      }
+      separator = separator_length(reinterpret_cast<const uint8_t*>(buffer_.data()) + pos_, len_ - pos_);
+      cls = separator > 0 ? kSpace : kWord;
+    }
     if (cls == kWord) {
       const size_t start = pos_;
-      while (pos_ < len_ && class_[static_cast<uint8_t>(buffer_[pos_])] == kWord) ++pos_;
+      bool undecided = false;  // stopped at a kLead byte whose character is not all in the buffer
+      while (pos_ < len_) {
+        const uint8_t b = static_cast<uint8_t>(buffer_[pos_]);
+        if (class_[b] == kWord) {
+          ++pos_;
+          continue;
+        }
+        if (class_[b] != kLead) break;
+        if (len_ - pos_ < lead_bytes(b) && !file_eof_) {
+          undecided = true;
+          break;
+        }
+        if (separator_length(reinterpret_cast<const uint8_t*>(buffer_.data()) + pos_, len_ - pos_) > 0) break;
+        ++pos_;
+      }
       if (skip_partial_) {
-        if (pos_ < len_) skip_partial_ = false;
+        if (pos_ < len_ && !undecided) skip_partial_ = false;
         continue;
       }
       if (token_.empty()) {
@@ -266,7 +340,7 @@ bool TokenReader::next(std::string_view& token) {
       token = kEndOfSentence;
       return true;
     }
-    ++pos_;
+    pos_ += separator;
     if (!token_.empty()) return finish_token(token);
   }
 }

@@ -23,8 +23,9 @@ struct TextOptions {
   bool lowercase = false;
   // Normaliser for raw text such as WikiExtractor output: lines starting with "<doc " or
   // "</doc>" are dropped whole, and every ASCII byte that is not a letter or digit separates
-  // words and is dropped (like Mikolov's wikifil.pl: "don't." -> "don" "t"). Non-ASCII bytes
-  // (UTF-8 letters) stay inside words.
+  // words and is dropped (like Mikolov's wikifil.pl: "don't." -> "don" "t"), and so do the
+  // non-ASCII spaces, punctuation and invisible marks of separator_length ("10\u00A0km" ->
+  // "10" "km", "war\u2014peace" -> "war" "peace"). Other UTF-8 characters stay inside words.
   bool normalize = false;
   // Longer tokens are cut (at a UTF-8 character boundary); word2vec.c cuts at 100 bytes.
   size_t max_word_bytes = 1000;
@@ -98,6 +99,16 @@ class TokenReader {
 // The number of words (tokens other than "</s>") in the corpus, counting stops at `limit`.
 int64_t count_words(const Corpus& corpus, const TextOptions& options,
                     int64_t limit = std::numeric_limits<int64_t>::max());
+
+// The normaliser's non-ASCII separators: the UTF-8 length of the one at `p` (`n` bytes
+// readable), or 0 when `p` starts no separator (or `n` is too short to tell). They are the
+// Unicode White_Space characters above ASCII (U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028,
+// U+2029, U+202F, U+205F, U+3000), the punctuation and invisible marks of the General
+// Punctuation block U+2000-U+205F (dashes, curly quotes, bullets, ellipsis, zero-width space;
+// not the joiners U+200C / U+200D, which live inside words), the Latin-1 punctuation
+// U+00A1, U+00AB, U+00BB, U+00BF (inverted marks, guillemets), U+3001-U+3002 (ideographic
+// comma and full stop) and U+FEFF (byte-order mark).
+size_t separator_length(const uint8_t* p, size_t n);
 
 // Index of the first invalid byte of `text` as UTF-8 (overlongs, surrogates and code points
 // above U+10FFFF are invalid), or npos when it is valid.
