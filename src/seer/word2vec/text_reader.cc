@@ -18,12 +18,19 @@ constexpr size_t kLookbackBytes = 4096;  // a <doc ...> line is far shorter
 // kLead: (normaliser only) the first byte of a UTF-8 character that may be a separator.
 enum : uint8_t { kWord = 0, kSpace = 1, kNewline = 2, kLead = 3 };
 
-// Bytes a kLead character needs before separator_length can decide.
-size_t lead_bytes(uint8_t b) { return b == 0xC2 ? 2 : 3; }
+constexpr size_t kUndecided = static_cast<size_t>(-1);
 
 bool starts_doc_line(const char* p, size_t n) {
   const std::string_view s(p, n);
   return s.starts_with("<doc ") || s.starts_with("<doc>") || s.starts_with("</doc>");
+}
+
+// At the kLead byte buf[pos] of buf[0, len): the length of the separator it starts (0: a word
+// byte), or kUndecided when the buffer ends before its character does and more can be read.
+size_t separator_at(const char* buf, size_t pos, size_t len, bool more) {
+  const auto* p = reinterpret_cast<const uint8_t*>(buf) + pos;
+  if (more && len - pos < (p[0] == 0xC2 ? 2u : 3u)) return kUndecided;
+  return separator_length(p, len - pos);
 }
 }  // namespace
 
@@ -285,11 +292,11 @@ bool TokenReader::next(std::string_view& token) {
     uint8_t cls = class_[c];
     size_t separator = 1;
     if (cls == kLead) {
-      if (len_ - pos_ < lead_bytes(c) && !file_eof_) {
+      separator = separator_at(buffer_.data(), pos_, len_, !file_eof_);
+      if (separator == kUndecided) {
         fill();  // keeps [pos_, len_); at the file's end the short tail is decided as it is
         continue;
       }
-      separator = separator_length(reinterpret_cast<const uint8_t*>(buffer_.data()) + pos_, len_ - pos_);
       cls = separator > 0 ? kSpace : kWord;
     }
     if (cls == kWord) {
@@ -302,11 +309,9 @@ bool TokenReader::next(std::string_view& token) {
           continue;
         }
         if (class_[b] != kLead) break;
-        if (len_ - pos_ < lead_bytes(b) && !file_eof_) {
-          undecided = true;
-          break;
-        }
-        if (separator_length(reinterpret_cast<const uint8_t*>(buffer_.data()) + pos_, len_ - pos_) > 0) break;
+        const size_t sep = separator_at(buffer_.data(), pos_, len_, !file_eof_);
+        undecided = sep == kUndecided;
+        if (sep != 0) break;
         ++pos_;
       }
       if (skip_partial_) {
