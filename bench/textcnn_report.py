@@ -6,7 +6,7 @@
 NAME is "dataset/variant" (e.g. mr/rand@25); RUN_DIR a folder written by
 `seer textcnn train --run RUN_DIR` (with --cv: mean and standard deviation over the folds),
 or several, comma-separated, for runs that differ only in --seed (a test-set dataset: mean and
-range over the seeds). Prints one row per NAME, beside Kim's (2014) Table 2 value and the
+each seed's accuracy; with --cv: mean over all folds of all seeds and each seed's mean). Prints one row per NAME, beside Kim's (2014) Table 2 value and the
 replication by Kim's group in Torch (harvardnlp/sent-conv-torch README, same setup, 25 epochs).
 """
 import json
@@ -47,6 +47,7 @@ def main(args):
         seconds = 0.0
         best_epochs = []
         accs = []  # fold test accuracies (one run with --cv) or one per seed
+        run_means = []  # with --cv and several seeds: each seed's mean over its folds
         cv = False
         epochs = None
         for run in runs:
@@ -54,6 +55,7 @@ def main(args):
             epochs = config.get("epochs")
             cv = "folds" in r
             details = r.get("fold_details", [r])
+            first = len(accs)
             for k, d in enumerate(details):
                 if cv and not d.get("completed", True):
                     continue  # a stopped fold is left out
@@ -65,8 +67,14 @@ def main(args):
                 steps_per_epoch = d["steps"] // epochs if epochs else 0
                 if steps_per_epoch:
                     best_epochs.append(d["best_step"] // steps_per_epoch)
+            run_means.append(statistics.mean(accs[first:]))
         mean = statistics.mean(accs)
-        if cv:
+        if cv and len(runs) > 1:
+            sd = statistics.stdev(accs)
+            cell = (f"{mean:.2f} (mean of {len(runs)} seeds x {len(accs) // len(runs)} folds, "
+                    f"fold sd {sd:.1f})")
+            spread = "seeds: " + ", ".join(f"{a:.2f}" for a in run_means)
+        elif cv:
             sd = statistics.stdev(accs) if len(accs) > 1 else 0.0
             cell = f"{mean:.2f} (sd {sd:.1f}, {len(accs)} folds)"
             spread = f"{min(accs):.1f}-{max(accs):.1f}"
