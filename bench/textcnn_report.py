@@ -6,8 +6,8 @@
 NAME is "dataset/variant" (e.g. mr/rand@25); RUN_DIR a folder written by
 `seer textcnn train --run RUN_DIR` (with --cv: mean and standard deviation over the folds),
 or several, comma-separated, for runs that differ only in --seed (a test-set dataset: mean and
-each seed's accuracy; with --cv: mean over all folds of all seeds and each seed's mean). Prints one row per NAME, beside Kim's (2014) Table 2 value and the
-replication by Kim's group in Torch (harvardnlp/sent-conv-torch README, same setup, 25 epochs).
+each seed's accuracy; with --cv: mean over all folds of all seeds and each seed's mean).
+Prints one row per NAME, beside Kim's (2014) Table 2 value and the replication by Kim's group in Torch (harvardnlp/sent-conv-torch README, same setup, 25 epochs).
 """
 import json
 import os
