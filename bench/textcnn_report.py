@@ -29,10 +29,13 @@ TORCH_REPLICATION = {  # harvardnlp/sent-conv-torch README, "Scores"
 
 
 def load(run):
-    with open(os.path.join(run, "results.json")) as f:
-        r = json.load(f)
-    with open(os.path.join(run, "config.json")) as f:
-        config = json.load(f)
+    try:
+        with open(os.path.join(run, "results.json")) as f:
+            r = json.load(f)
+        with open(os.path.join(run, "config.json")) as f:
+            config = json.load(f)
+    except (OSError, ValueError) as e:
+        sys.exit(f"textcnn_report: {run}: not a finished run folder ({e})")
     return r, config
 
 
