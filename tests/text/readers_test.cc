@@ -174,10 +174,10 @@ TEST(SstReader, BinaryAndFineVariants) {
   EXPECT_TRUE(d.dev.empty());
   EXPECT_EQ(d.test[0].label, 3);
   // Naming a file (or the prefix) chooses the variant when both are present.
-  write(dir / "stsa.fine.train", "4 great\n");
+  write(dir / "stsa.fine.train", "4 great\n1 bad\n");
   EXPECT_EQ(read_sst(dir.path()).name, "sst2");
   EXPECT_EQ(read_sst(dir / "stsa.fine.train").name, "sst5");
-  EXPECT_EQ(read_sst(dir / "stsa.fine").train.size(), 1u);
+  EXPECT_EQ(read_sst(dir / "stsa.fine").train.size(), 2u);
   EXPECT_EQ(read_text_dataset("sst:" + (fine_dir / "stsa.fine.test").string()).train.size(), 5u);
 }
 
@@ -190,13 +190,17 @@ TEST(SstReader, MalformedLines) {
   write(dir / "stsa.binary.train", "1 good\n0\n");
   EXPECT_TRUE(Contains(error_of([&] { read_sst(dir.path()); }),
                        train + ":2: no sentence after the label '0'"));
-  write(dir / "stsa.binary.train", "1 good\n");
-  write(dir / "stsa.binary.dev", "1 ok\n0 bad\n");
-  EXPECT_TRUE(Contains(error_of([&] { read_sst(dir.path()); }),
-                       (dir / "stsa.binary.dev").string() + ":2: label '0' does not occur"));
+  ScratchDir fine;
+  write(fine / "stsa.fine.train", "1 good\n2 fine\n");
+  write(fine / "stsa.fine.dev", "1 ok\n0 bad\n");
+  EXPECT_TRUE(Contains(error_of([&] { read_sst(fine.path()); }),
+                       (fine / "stsa.fine.dev").string() + ":2: label '0' does not occur"));
   ScratchDir empty;
   EXPECT_TRUE(Contains(error_of([&] { read_sst(empty.path()); }),
                        "no SST training file: expected stsa.binary.train or stsa.fine.train"));
+  // A label outside stsa.binary's 0/1 is a broken line, not a third class.
+  write(dir / "stsa.binary.train", "1 good\n0 bad\n7 weird\n");
+  EXPECT_TRUE(Contains(error_of([&] { read_sst(dir.path()); }), train + ":3: label 7 is outside 0..1"));
 }
 
 TEST(TsvReader, TrainOnlyAndWithTest) {
@@ -245,7 +249,7 @@ TEST(TsvReader, MalformedLinesAndEmptyFiles) {
   write(dir / "train.tsv", "a\tone\n \ttwo\n");
   EXPECT_TRUE(Contains(error_of([&] { read_tsv(train, std::nullopt); }),
                        train + ":2: empty label before the tab"));
-  write(dir / "train.tsv", "a\tone\n");
+  write(dir / "train.tsv", "a\tone\nc\tthree\n");
   write(dir / "test.tsv", "a\tx\n\nb\ty\n");
   std::string msg;
   stderr_of([&] { msg = error_of([&] { read_tsv(train, dir / "test.tsv"); }); });
@@ -253,6 +257,15 @@ TEST(TsvReader, MalformedLinesAndEmptyFiles) {
   write(dir / "train.tsv", "");
   EXPECT_TRUE(Contains(error_of([&] { read_tsv(train, std::nullopt); }),
                        train + ": no examples in the file"));
+  // A test file that is there but empty is an error, not "no test split".
+  write(dir / "train.tsv", "a\tone\nb\ttwo\n");
+  write(dir / "blank.tsv", "\n\n");
+  EXPECT_TRUE(Contains(error_of([&] { read_tsv(train, dir / "blank.tsv"); }),
+                       (dir / "blank.tsv").string() + ": no examples in the file"));
+  // One label only: nothing to classify.
+  write(dir / "train.tsv", "a\tone\na\ttwo\n");
+  EXPECT_TRUE(Contains(error_of([&] { read_tsv(train, std::nullopt); }),
+                       train + ": every example has the label 'a': a classifier needs at least 2 labels"));
   EXPECT_TRUE(Contains(error_of([&] { read_tsv(dir / "missing.tsv", std::nullopt); }),
                        (dir / "missing.tsv").string() + ": file not found"));
 }

@@ -79,6 +79,36 @@ TEST(TextCnnCli, CrossValidationReportsFolds) {
   EXPECT_TRUE(std::filesystem::exists(dir / "cv" / "fold-2" / "model.pt"));
 }
 
+TEST(TextCnnCli, RefusesRunFolderReuseAndImpossibleSplits) {
+  seer::testing::ScratchDir dir;
+  write_tsv(dir / "all.tsv", 40, 5);
+  const std::string data = " --data tsv:" + (dir / "all.tsv").string();
+  // More folds than sentences.
+  {
+    std::ofstream few(dir / "few.tsv");
+    few << "pos\tgood film\nneg\tbad film\npos\tgreat\nneg\tawful\n";
+  }
+  auto r = run("textcnn train --data tsv:" + (dir / "few.tsv").string() + " --cv 10 --epochs 1 --run " +
+               (dir / "few").string() + kTiny);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(seer::testing::Contains(r.out, "--cv 10 needs at least 10 sentences")) << r.out;
+  // No test split, no CV and no dev: nothing to measure.
+  r = run("textcnn train" + data + " --cv 0 --dev-fraction 0 --epochs 1 --run " + (dir / "nodev").string() + kTiny);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(seer::testing::Contains(r.out, "nothing to measure")) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "nodev"));
+  // A finished run's folder is not trained over without --resume.
+  r = run("textcnn train" + data + " --cv 0 --epochs 1 --run " + (dir / "r").string() + kTiny);
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("textcnn train" + data + " --cv 0 --epochs 2 --run " + (dir / "r").string() + kTiny);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(seer::testing::Contains(r.out, "already holds a run")) << r.out;
+  // A sentence with no known word still gets a label, with a warning saying why.
+  auto p = run("textcnn predict --model " + (dir / "r" / "model.pt").string() + " \"zzzq qqqz\"");
+  EXPECT_EQ(p.code, 0) << p.out;
+  EXPECT_TRUE(seer::testing::Contains(p.out, "has no word the model knows")) << p.out;
+}
+
 TEST(TextCnnCli, PretrainedModesNeedVectors) {
   seer::testing::ScratchDir dir;
   write_tsv(dir / "all.tsv", 20, 4);

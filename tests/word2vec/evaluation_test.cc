@@ -85,6 +85,37 @@ TEST(Word2vecSimilarity, SpearmanAndCoverage) {
   EXPECT_NEAR(r.spearman, spearman({9, 5, 1}, model), 1e-12);
   write_text(dir / "bad.txt", "king queen\n");
   EXPECT_NE(error_of([&] { evaluate_similarity(index, dir / "bad.txt"); }).find("bad.txt:1:"), std::string::npos);
+  write_text(dir / "nan.txt", "king queen 1\nman king nan\n");
+  EXPECT_NE(error_of([&] { evaluate_similarity(index, dir / "nan.txt"); }).find("nan.txt:2: the score is not a finite"),
+            std::string::npos);
+}
+
+TEST(Word2vecSimilarity, LooksUpTheMostFrequentCaseVariantAsGensim) {
+  // "Paris" (more frequent) and "paris": a pair naming "paris" uses "Paris", as gensim's
+  // evaluate_word_pairs(case_insensitive=True) does.
+  WordVectors v;
+  v.dim = 2;
+  v.words = {"Paris", "france", "paris", "berlin"};
+  v.data = {1, 0, 1, 0.1f, 0, 1, 0.6f, 0.8f};
+  v.build_index();
+  const VectorIndex index(v);
+  EXPECT_EQ(index.find("paris"), 2);           // exact first for queries
+  EXPECT_EQ(index.find_any_case("paris"), 0);  // most frequent variant for the word-pair test
+  ScratchDir dir;
+  write_text(dir / "ws.txt", "paris france 9\nparis berlin 2\nfrance berlin 4\n");
+  const SimilarityResult r = evaluate_similarity(index, dir / "ws.txt");
+  EXPECT_EQ(r.found, 3);
+  // With "Paris": cos(Paris, france) = 0.995 > cos(france, berlin) = 0.68 > cos(Paris, berlin) = 0.6,
+  // the gold order exactly: rho = 1 (with "paris" it would be -1).
+  EXPECT_NEAR(r.spearman, 1.0, 1e-12);
+}
+
+TEST(Word2vecAnalogy, KBelowOneIsAnError) {
+  const auto v = hand_vectors();
+  const VectorIndex index(v);
+  EXPECT_NE(error_of([&] { nearest(index, "king", 0); }).find("k must be at least 1"), std::string::npos);
+  EXPECT_NE(error_of([&] { analogy(index, "man", "king", "woman", -3); }).find("k must be at least 1"),
+            std::string::npos);
 }
 
 TEST(Word2vecPlot, WritesAPngOfThePairs) {

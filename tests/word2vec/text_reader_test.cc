@@ -66,6 +66,15 @@ TEST(Word2vecTextReader, NormaliserDropsDocLinesAndPunctuation) {
                     "</s>", "école", "café", "</s>"}));
 }
 
+TEST(Word2vecTextReader, NormaliserDropsADocLineAfterAByteOrderMark) {
+  ScratchDir dir;
+  write_text(dir / "b.txt", "\xEF\xBB\xBF<doc id=\"1\" url=\"https://x\" title=\"T\">\nhello world\n</doc>\n");
+  Corpus corpus(dir / "b.txt");
+  TextOptions options;
+  options.normalize = true;
+  EXPECT_EQ(read_tokens(corpus, options), (Tokens{"hello", "world", "</s>"}));
+}
+
 TEST(Word2vecTextReader, NormaliserSplitsOnUnicodeSpacesDashesAndQuotes) {
   ScratchDir dir;
   // NBSP, thin space, em and en dashes, curly quotes, ellipsis, zero-width space, guillemets,

@@ -1,6 +1,7 @@
 #include "seer/word2vec/trainer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -145,6 +146,27 @@ TEST(Word2vecTrainer, BadInputGivesClearErrors) {
   TrainOptions o = small_options(Model::kCbow, Loss::kNegativeSampling);
   o.dim = 0;
   EXPECT_NE(error_of([&] { train(Corpus(dir / "ok.txt"), o); }).find("--dim"), std::string::npos);
+}
+
+TEST(Word2vecTrainer, OptionsOutOfRangeAreRefusedBeforeReading) {
+  const auto msg = [](auto change) {
+    TrainOptions o = small_options(Model::kCbow, Loss::kNegativeSampling);
+    change(o);
+    return error_of([&] { validate(o); });
+  };
+  EXPECT_EQ(msg([](TrainOptions&) {}), "");
+  EXPECT_NE(msg([](TrainOptions& o) { o.sample = -1; }).find("--sample"), std::string::npos);
+  EXPECT_NE(msg([](TrainOptions& o) { o.alpha = -0.1; }).find("--alpha"), std::string::npos);
+  EXPECT_NE(msg([](TrainOptions& o) { o.alpha = std::nan(""); }).find("--alpha"), std::string::npos);
+  EXPECT_NE(msg([](TrainOptions& o) { o.threads = -2; }).find("--threads"), std::string::npos);
+  EXPECT_NE(msg([](TrainOptions& o) { o.vocab.min_count = 0; }).find("--min-count"), std::string::npos);
+  EXPECT_NE(msg([](TrainOptions& o) { o.window = 0; }).find("--window"), std::string::npos);
+  // train() checks them before the vocabulary pass: a missing corpus is not even opened.
+  ScratchDir dir;
+  write_text(dir / "ok.txt", "a b c\n");
+  TrainOptions o = small_options(Model::kCbow, Loss::kNegativeSampling);
+  o.sample = -1;
+  EXPECT_NE(error_of([&] { train(Corpus(dir / "ok.txt"), o); }).find("--sample"), std::string::npos);
 }
 
 }  // namespace

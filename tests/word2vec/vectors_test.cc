@@ -1,6 +1,7 @@
 #include "seer/word2vec/vectors.h"
 
 #include <cstdlib>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -69,7 +70,10 @@ TEST(Word2vecVectors, BadFilesGiveClearErrors) {
   EXPECT_NE(msg.find("h.bin:1: not a word2vec vectors file"), std::string::npos) << msg;
   write_text(dir / "t.bin", "3 4\nab ");
   msg = error_of([&] { load_vectors(dir / "t.bin"); });
-  EXPECT_NE(msg.find("t.bin: truncated"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("t.bin:1: the header announces 3 words of 4 numbers"), std::string::npos) << msg;
+  write_text(dir / "t2.bin", std::string("3 1\nabcdefgh \x01\x02\x03\x04\nijklmnop \x05\x06\x07\x08\nq"));
+  msg = error_of([&] { load_vectors(dir / "t2.bin"); });
+  EXPECT_NE(msg.find("t2.bin: truncated: word 3 of 3"), std::string::npos) << msg;
   write_text(dir / "n.txt", "1 2\nword 1.0 oops\n");
   msg = error_of([&] { load_vectors(dir / "n.txt"); });
   EXPECT_NE(msg.find("n.txt:2: number 2 is not a float"), std::string::npos) << msg;
@@ -79,6 +83,49 @@ TEST(Word2vecVectors, BadFilesGiveClearErrors) {
   write_text(dir / "u.txt", "1 1\nw\xFF 1.0\n");
   msg = error_of([&] { load_vectors(dir / "u.txt"); });
   EXPECT_NE(msg.find("u.txt: word 1 is not valid UTF-8"), std::string::npos) << msg;
+}
+
+TEST(Word2vecVectors, FormatComesFromTheBytesNotTheName) {
+  ScratchDir dir;
+  const auto v = sample_vectors();
+  // Text in a .bin and binary in a .vec or .txt: read as what they are.
+  save_vectors(v, dir / "text.bin", VectorFormat::kText);
+  expect_same(v, load_vectors(dir / "text.bin"));
+  save_vectors(v, dir / "binary.vec", VectorFormat::kBinary);
+  expect_same(v, load_vectors(dir / "binary.vec"));
+  // Realistic text rows (long decimals) under an unknown extension.
+  write_text(dir / "g.dat", "2 3\nking 0.123456789 -0.987654321 0.5\nqueen 0.25 0.75 -0.125\n");
+  const auto g = load_vectors(dir / "g.dat");
+  ASSERT_EQ(g.words, (std::vector<std::string>{"king", "queen"}));
+  EXPECT_FLOAT_EQ(g.row(0)[1], -0.987654321f);
+  // Text rows with fewer numbers than the header says: a text error, not binary garbage.
+  write_text(dir / "short.bin", "2 3\nking 1.5 2.5\nqueen 1.25 0.5\n");
+  const std::string msg = error_of([&] { load_vectors(dir / "short.bin"); });
+  EXPECT_NE(msg.find("short.bin:2: expected 3 numbers after the word, found 2"), std::string::npos) << msg;
+}
+
+TEST(Word2vecVectors, HeaderPromisingMoreThanTheFileIsRefusedBeforeAllocating) {
+  ScratchDir dir;
+  write_text(dir / "big.txt", "20000 100000\nking 1 2 3\n");
+  const std::string msg = error_of([&] { load_vectors(dir / "big.txt"); });
+  EXPECT_NE(msg.find("big.txt:1: the header announces 20000 words of 100000 numbers"), std::string::npos) << msg;
+}
+
+TEST(Word2vecVectors, NonFiniteValuesAreErrors) {
+  ScratchDir dir;
+  write_text(dir / "nan.txt", "2 2\nking 1 2\nqueen nan 1\n");
+  std::string msg = error_of([&] { load_vectors(dir / "nan.txt"); });
+  EXPECT_NE(msg.find("nan.txt:3: number 1 is not finite"), std::string::npos) << msg;
+  write_text(dir / "inf.txt", "1 2\nking 1 inf\n");
+  msg = error_of([&] { load_vectors(dir / "inf.txt"); });
+  EXPECT_NE(msg.find("inf.txt:2: number 2 is not finite"), std::string::npos) << msg;
+  WordVectors v;
+  v.dim = 2;
+  v.words = {"a", "b"};
+  v.data = {1.0f, 2.0f, 3.0f, std::numeric_limits<float>::quiet_NaN()};
+  save_vectors(v, dir / "nan.bin", VectorFormat::kBinary);
+  msg = error_of([&] { load_vectors(dir / "nan.bin"); });
+  EXPECT_NE(msg.find("nan.bin: word 2 ('b'): value 2 is not a finite number"), std::string::npos) << msg;
 }
 
 TEST(Word2vecVectors, GensimLoadsOurFiles) {

@@ -46,7 +46,7 @@ struct TrainTextCnnFlags {
   double unknown_range = 0;  // 0: match the pretrained vectors' variance (Kim's paper)
   double vectors_range = kKimUnknownRange;  // scale the vectors to U[-r, r]'s variance (0: no)
   bool exact_lookup = false;  // no lowercase second try for words missing from the vectors
-  int cv = 0;
+  int cv = -1;  // -1: 10 when the dataset has no test split (MR), else none
   int64_t epochs = 25;
   int64_t batch = 50;
   double dev_fraction = 0.1;
@@ -62,7 +62,9 @@ nlohmann::json train_config(const TrainTextCnnFlags& f) {
   if (net.needs_vectors() && f.vectors.empty()) {
     throw Error("--embeddings " + f.mode + " needs pretrained word vectors: give --vectors FILE");
   }
-  if (f.cv == 1 || f.cv < 0) throw Error("--cv needs at least 2 folds");
+  if (f.cv == 1 || f.cv < -1) throw Error("--cv needs at least 2 folds (0: none)");
+  if (f.batch < 1) throw Error("--batch must be >= 1");
+  if (!(f.dev_fraction >= 0 && f.dev_fraction < 1)) throw Error("--dev-fraction must be in [0, 1)");
   if (!(f.unknown_range >= 0)) throw Error("--unknown-range must be >= 0 (0: matched variance)");
   if (!(f.vectors_range >= 0)) throw Error("--vectors-range must be >= 0 (0: vectors as read)");
   if (f.epochs < 1 && f.common.steps == 0) throw Error("--epochs must be >= 1");
@@ -128,7 +130,12 @@ SplitResult train_split(const TrainTextCnnFlags& f, nlohmann::json config, const
 
   // A finished fold of a resumed cross-validation is measured again, not retrained.
   if (resume && fs::exists(json_path) && fs::exists(run.model_path())) {
-    auto done = nlohmann::json::parse(read_file(json_path));
+    nlohmann::json done;
+    try {
+      done = nlohmann::json::parse(read_file(json_path));
+    } catch (const nlohmann::json::exception& e) {
+      throw file_error(json_path.string(), std::string("cannot resume from it: ") + e.what());
+    }
     if (done.value("completed", false) && done.contains("dev_accuracy")) {
       auto clf = load_text_classifier(run.model_path(), device);
       r.dev_accuracy = done.at("dev_accuracy").get<double>();
@@ -204,6 +211,7 @@ void run_train(TrainTextCnnFlags& f) {
   text::TextDataset data =
       read_dataset(config.at("data").get<std::string>(), config.at("test").get<std::string>(), ro);
   auto vocab = text::TextVocabulary::build(data);
+  if (vocab.size() <= 1) throw Error(config.at("data").get<std::string>() + ": no words left after cleaning the text");
   const uint64_t seed = config.at("seed").get<uint64_t>();
 
   TextCnnModelConfig model_config;
@@ -238,6 +246,10 @@ void run_train(TrainTextCnnFlags& f) {
     auto init = initial_embeddings(vocab, wv, seed, eo);
     vectors = init.matrix;
     model_config.net.embed_dim = wv.dim;
+    config["net"]["embed_dim"] = wv.dim;  // what the model is, in the config written below
+    if (init.found == 0) {
+      warn(config.at("vectors").get<std::string>() + ": none of the dataset's words has a vector (coverage 0%)");
+    }
     coverage = init.coverage();
     unknown_range = init.unknown_range;
     vectors_scale = init.vectors_scale;
@@ -251,13 +263,30 @@ void run_train(TrainTextCnnFlags& f) {
                            data.name, data.labels.size(), data.train.size(), data.dev.size(),
                            data.test.size(), vocab.size() - 1);
 
-  const int cv = config.at("cv").get<int>();
   const double dev_fraction = config.at("dev_fraction").get<double>();
+  int cv = config.at("cv").get<int>();
+  if (cv < 0) {
+    // The rule and Kim's: a dataset without a test split (MR) is scored by 10-fold CV.
+    cv = data.test.empty() ? 10 : 0;
+    if (cv) std::cerr << data.name << " has no test split: 10-fold cross-validation (--cv 0: one run scored on dev)\n";
+  }
+  if (cv >= 2) {
+    const size_t all = data.train.size() + data.dev.size() + data.test.size();
+    if (all < static_cast<size_t>(cv)) {
+      throw Error(fmt::format("--cv {} needs at least {} sentences; {} has {}", cv, cv,
+                              config.at("data").get<std::string>(), all));
+    }
+  } else if (data.test.empty() && data.dev.empty() && dev_fraction <= 0) {
+    throw Error(config.at("data").get<std::string>() +
+                " has no test or dev split and --dev-fraction 0 carves none: nothing to measure "
+                "(use --cv K or a dev fraction)");
+  }
   nlohmann::json out = {{"run", run->root().string()}, {"mode", model_config.net.mode},
                         {"dataset", data.name}};
   if (coverage) out["coverage"] = *coverage;
   if (unknown_range) out["unknown_range"] = *unknown_range;
   if (vectors_scale) out["vectors_scale"] = *vectors_scale;
+  if (!resume) run->write_config(config);
   discard.started();
   if (cv >= 2) {
     // K-fold cross-validation over every sentence of the dataset (train, dev and test
@@ -287,7 +316,7 @@ void run_train(TrainTextCnnFlags& f) {
                            seed + static_cast<uint64_t>(k), device, fold_resume);
       accs.push_back(r.test_accuracy);
       details.push_back(r.to_json());
-      std::cerr << fmt::format("fold {}: test accuracy {:.4f} (best dev {:.4f} at step {})\n", k,
+      std::cerr << fmt::format("fold {}: test accuracy {:.4f} (best dev {:.4f} at step {})\n", k + 1,
                                r.test_accuracy, r.dev_accuracy, r.best_step);
       if (!r.completed) {
         completed = false;
@@ -405,14 +434,21 @@ struct PredictFlags {
   std::string model;
   std::vector<std::string> sentences;
   std::string device = "cpu";
+  int threads = 0;
   bool json = false;
 };
 
 void run_predict(const PredictFlags& f) {
-  set_threads(0);
+  set_threads(f.threads);
   auto clf = load_text_classifier(f.model, select_device(f.device));
   std::vector<std::vector<int>> ids;
-  for (const auto& s : f.sentences) ids.push_back(clf.vocab.encode(clf.config.tokenize(s)));
+  for (size_t i = 0; i < f.sentences.size(); ++i) {
+    ids.push_back(clf.vocab.encode(clf.config.tokenize(f.sentences[i])));
+    if (ids.back().empty()) {
+      warn(fmt::format("sentence {} (\"{}\") has no word the model knows: its label is the model's bias alone",
+                       i + 1, f.sentences[i].substr(0, 60)));
+    }
+  }
   auto probs = predict_probabilities(clf.net, ids, clf.device);
   for (size_t i = 0; i < f.sentences.size(); ++i) {
     auto row = probs[static_cast<int64_t>(i)];
@@ -458,7 +494,9 @@ void add_textcnn_command(CLI::App& app) {
   t->add_flag("--exact-lookup", tr->exact_lookup,
               "Look words up in the vectors only as written (default: a word missing as written "
               "is tried lowercased too, for lowercased vectors and a cased dataset like TREC)");
-  t->add_option("--cv", tr->cv, "K-fold cross-validation (e.g. 10 for MR)");
+  t->add_option("--cv", tr->cv,
+                "K-fold cross-validation (default: 10 for a dataset without a test split, such as MR; "
+                "0: one run, scored on the test split or else on dev)");
   t->add_option("--epochs", tr->epochs, "Epochs (instead of --steps)")->capture_default_str();
   t->add_option("--batch", tr->batch, "Sentences per step")->capture_default_str();
   t->add_option("--dev-fraction", tr->dev_fraction,
@@ -494,6 +532,7 @@ void add_textcnn_command(CLI::App& app) {
   p->add_option("--model", pr->model, "model.pt (or best.pt, a checkpoint)")->required();
   p->add_option("sentences", pr->sentences, "Sentences (raw text)")->required();
   p->add_option("--device", pr->device, "cpu, cuda or auto")->capture_default_str();
+  p->add_option("--threads", pr->threads, "CPU threads (0 = all cores)");
   p->add_flag("--json", pr->json, "One JSON object per sentence: label and probabilities");
   p->callback([pr] { run_predict(*pr); });
 }

@@ -1,6 +1,7 @@
 #include "seer/cli/train_flags.h"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -55,9 +56,20 @@ std::optional<std::filesystem::path> newest_run(const std::string& task) {
 
 }  // namespace
 
+void validate_train_flags(const TrainFlags& f) {
+  if (f.steps < 0) throw Error("--steps must be >= 0 (0: the task's default)");
+  if (!(f.lr >= 0 && std::isfinite(f.lr))) throw Error("--lr must be a positive learning rate (0: the task's default)");
+  if (f.warmup < 0) throw Error("--warmup must be >= 0");
+  if (f.eval_every < 0 || f.checkpoint_every < 0) throw Error("--eval-every and --checkpoint-every must be >= 0");
+  if (f.log_every < 1) throw Error("--log-every must be >= 1");
+  if (!(f.max_minutes >= 0)) throw Error("--max-minutes must be >= 0 (0: no limit)");
+  if (f.threads < 0) throw Error("--threads must be >= 0 (0: all cores)");
+}
+
 nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohmann::json config,
                         std::optional<RunDir>& run, bool* created) {
   if (created) *created = false;
+  validate_train_flags(flags);
   if (flags.resume) {
     std::optional<std::filesystem::path> dir;
     if (!flags.run.empty()) dir = flags.run;
@@ -73,6 +85,11 @@ nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohma
     } else {
       throw Error("--resume: no run folder runs/" + task + "-* to resume; give --run DIR");
     }
+  }
+  if (!flags.run.empty() && std::filesystem::exists(std::filesystem::path(flags.run) / "config.json")) {
+    // Training over another run would mix its checkpoints and metrics with this one's.
+    throw Error("--run " + flags.run + " already holds a run (config.json): add --resume to continue it, "
+                "or give another folder");
   }
   run.emplace(RunDir::create(task, flags.run.empty()
                                        ? std::nullopt

@@ -34,6 +34,9 @@ struct TrainFlags {
 
 void add_train_flags(CLI::App* app, TrainFlags& flags);
 
+// Throws seer::Error naming the flag that is out of range (open_run calls it first).
+void validate_train_flags(const TrainFlags& flags);
+
 // Runtime flags (threads, device) and what they mean for this process; returns the device name.
 void apply_runtime(const TrainFlags& flags);
 

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
@@ -40,6 +41,11 @@ void run_train(TrainW2vFlags& f) {
                               : f.text ? VectorFormat::kText
                                        : format_for_path(f.output, VectorFormat::kBinary);
   f.opt.progress = !f.quiet;
+  validate(f.opt);
+  // A wrong --output is reported now, not after the training.
+  const fs::path out_dir = fs::path(f.output).parent_path().empty() ? fs::path(".") : fs::path(f.output).parent_path();
+  if (!fs::is_directory(out_dir)) throw Error("--output " + f.output + ": the folder " + out_dir.string() + " does not exist");
+  if (fs::is_directory(f.output)) throw Error("--output " + f.output + " is a folder; give a file name");
   Corpus corpus(f.input);
   constexpr int64_t kSmallCorpusWords = 10'000;
   if (const int64_t words = count_words(corpus, f.opt.vocab.text, kSmallCorpusWords); words < kSmallCorpusWords) {
@@ -105,9 +111,13 @@ void run_eval(const EvalFlags& f) {
     }
   }
   out["similarity"] = nlohmann::json::object();
+  // Results are keyed by file name, or by the path as given when two files share a name.
+  std::map<std::string, int> name_count;
+  for (const auto& file : f.similarity) ++name_count[fs::path(file).filename().string()];
   for (const auto& file : f.similarity) {
     const SimilarityResult r = evaluate_similarity(index, file);
-    const std::string name = fs::path(file).filename().string();
+    std::string name = fs::path(file).filename().string();
+    if (name_count[name] > 1) name = file;
     out["similarity"][name] = {{"spearman", number_or_null(r.spearman)}, {"coverage", r.coverage()},
                                {"found", r.found}, {"total", r.total}};
     if (!f.json) {
@@ -131,14 +141,14 @@ void add_word2vec_command(CLI::App& app) {
   t->add_option("--output", tr->output, "Vectors file (.bin binary, .txt/.vec text)")->required();
   t->add_option("--model", tr->model, "cbow or skipgram")->capture_default_str();
   t->add_option("--loss", tr->loss, "ns (negative sampling) or hs (hierarchical softmax)")->capture_default_str();
-  t->add_option("--dim", tr->opt.dim, "Vector size")->capture_default_str();
-  t->add_option("--window", tr->opt.window, "Max context distance")->capture_default_str();
-  t->add_option("--negative", tr->opt.negative, "Negative samples per target")->capture_default_str();
-  t->add_option("--sample", tr->opt.sample, "Subsampling threshold (0: off)")->capture_default_str();
-  t->add_option("--min-count", tr->opt.vocab.min_count, "Drop words seen fewer times")->capture_default_str();
-  t->add_option("--epochs,--iter", tr->opt.epochs, "Passes over the corpus")->capture_default_str();
-  t->add_option("--alpha", tr->opt.alpha, "Initial learning rate (default 0.025 skip-gram, 0.05 CBOW)");
-  t->add_option("--threads", tr->opt.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  t->add_option("--dim", tr->opt.dim, "Vector size")->capture_default_str()->check(CLI::Range(1, 10000));
+  t->add_option("--window", tr->opt.window, "Max context distance")->capture_default_str()->check(CLI::Range(1, 100));
+  t->add_option("--negative", tr->opt.negative, "Negative samples per target")->capture_default_str()->check(CLI::Range(1, 100));
+  t->add_option("--sample", tr->opt.sample, "Subsampling threshold (0: off)")->capture_default_str()->check(CLI::Range(0.0, 0.999999));
+  t->add_option("--min-count", tr->opt.vocab.min_count, "Drop words seen fewer times")->capture_default_str()->check(CLI::PositiveNumber);
+  t->add_option("--epochs,--iter", tr->opt.epochs, "Passes over the corpus")->capture_default_str()->check(CLI::PositiveNumber);
+  t->add_option("--alpha", tr->opt.alpha, "Initial learning rate (default 0.025 skip-gram, 0.05 CBOW)")->check(CLI::PositiveNumber);
+  t->add_option("--threads", tr->opt.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(CLI::Range(0, kMaxThreads));
   t->add_option("--seed", tr->opt.seed, "Random seed (one thread + a seed = the same vectors)")->capture_default_str();
   t->add_flag("--lowercase", tr->opt.vocab.text.lowercase, "Lowercase (ASCII, Latin, Greek, Cyrillic)");
   t->add_flag("--normalize", tr->opt.vocab.text.normalize,
@@ -157,7 +167,7 @@ void add_word2vec_command(CLI::App& app) {
   auto* s = w2v->add_subcommand("similar", "Nearest words by cosine similarity");
   s->add_option("vectors", sim->vectors, "Vectors file")->required();
   s->add_option("word", sim->word, "Query word")->required();
-  s->add_option("-k", sim->k, "How many")->capture_default_str();
+  s->add_option("-k", sim->k, "How many")->capture_default_str()->check(CLI::Range(1, 100000));
   s->callback([sim] {
     const WordVectors v = load_vectors(sim->vectors);
     print_neighbours(nearest(VectorIndex(v), sim->word, sim->k));
@@ -174,7 +184,7 @@ void add_word2vec_command(CLI::App& app) {
   a->add_option("a", an->a, "A")->required();
   a->add_option("b", an->b, "B")->required();
   a->add_option("c", an->c, "C")->required();
-  a->add_option("-k", an->k, "How many")->capture_default_str();
+  a->add_option("-k", an->k, "How many")->capture_default_str()->check(CLI::Range(1, 100000));
   a->callback([an] {
     const WordVectors v = load_vectors(an->vectors);
     print_neighbours(analogy(VectorIndex(v), an->a, an->b, an->c, an->k));
@@ -185,9 +195,9 @@ void add_word2vec_command(CLI::App& app) {
   auto* e = w2v->add_subcommand("eval", "Analogy accuracy and word-similarity Spearman rho");
   e->add_option("vectors", ev->vectors, "Vectors file")->required();
   e->add_option("--analogies", ev->analogies, "Analogy questions (questions-words.txt format)");
-  e->add_option("--restrict", ev->restrict_vocab, "Only the most frequent N words (0: all)")->capture_default_str();
+  e->add_option("--restrict", ev->restrict_vocab, "Only the most frequent N words (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
   e->add_option("--similarity", ev->similarity, "Word-pair files: word1 word2 score")->expected(1, -1);
-  e->add_option("--threads", ev->threads, "Threads for the analogy search (0 = all cores)");
+  e->add_option("--threads", ev->threads, "Threads for the analogy search (0 = all cores)")->check(CLI::Range(0, kMaxThreads));
   e->add_flag("--json", ev->json, "Print JSON");
   e->callback([ev] { run_eval(*ev); });
 

@@ -82,15 +82,21 @@ void save_model_file(const std::filesystem::path& path, const ModelFile& file) {
   write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
 }
 
+namespace {
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+}  // namespace
+
 ModelFile load_model_file(const std::filesystem::path& path) {
   const std::string origin = path.string();
   std::string bytes = read_file(path);
   c10::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
-  } catch (const std::exception& e) {
+  } catch (const c10::Error& e) {
     throw file_error(origin, "not a seer model file (cannot unpickle: " +
-                                 std::string(e.what()).substr(0, 200) + ")");
+                                 first_line(e.what_without_backtrace()).substr(0, 200) + ")");
+  } catch (const std::exception& e) {
+    throw file_error(origin, "not a seer model file (cannot unpickle: " + first_line(e.what()).substr(0, 200) + ")");
   }
   if (!value.isGenericDict()) throw file_error(origin, "not a seer model file (not a dict)");
   auto dict = value.toGenericDict();

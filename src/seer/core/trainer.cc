@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <set>
@@ -177,6 +178,13 @@ TrainResult Trainer::fit(TrainTask& task) {
     auto out = task.train_step(step);
     auto loss = out.find("loss");
     if (loss == out.end()) throw std::logic_error("TrainTask::train_step returned no 'loss'");
+    // A non-finite loss would turn every parameter into NaN and later numbers into nonsense:
+    // stop before the update (the checkpoints written so far stay good).
+    if (const double value = loss->second.detach().item<double>(); !std::isfinite(value)) {
+      throw Error(fmt::format("training diverged: the loss is {} at step {} (a learning rate too high, or "
+                              "non-finite inputs); run folder {}",
+                              value, step + 1, run_.root().string()));
+    }
     loss->second.backward();
     optimizer_.step();
     task.after_step(step);

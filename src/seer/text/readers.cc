@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "seer/core/error.h"
 #include "seer/text/encoding.h"
 #include "seer/text/tokenizer.h"
@@ -110,10 +112,17 @@ template <typename Less>
 void assemble(TextDataset& d, const RawSplit& train, const std::optional<RawSplit>& dev,
               const std::optional<RawSplit>& test, Less less) {
   if (train.examples.empty()) throw file_error(train.path.string(), "no examples in the file");
+  // A dev or test file that is there but empty would silently turn into "no such split".
+  if (dev && dev->examples.empty()) throw file_error(dev->path.string(), "no examples in the file");
+  if (test && test->examples.empty()) throw file_error(test->path.string(), "no examples in the file");
   std::vector<std::string> labels;
   for (const Raw& r : train.examples) labels.push_back(r.label);
   std::sort(labels.begin(), labels.end(), less);
   labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  if (labels.size() < 2) {
+    throw file_error(train.path.string(), "every example has the label '" + labels.front() +
+                                              "': a classifier needs at least 2 labels");
+  }
   d.labels = labels;
   const auto ids = label_ids(labels);
   auto fill = [&](const RawSplit& split, std::vector<Sentence>& out) {
@@ -275,6 +284,21 @@ TextDataset read_sst(const fs::path& dir, const TextReadOptions& /*o: SST is alw
   std::optional<RawSplit> dev, test;
   if (auto p = if_exists(with(".dev"))) dev = read_sst_file(*p);
   if (auto p = if_exists(with(".test"))) test = read_sst_file(*p);
+  // stsa.binary labels are 0/1 and stsa.fine's 0..4: another number is a broken line, not a
+  // new class.
+  if (d.name != "sst") {
+    const long top = d.name == "sst2" ? 1 : 4;
+    const RawSplit* splits[] = {&train, dev ? &*dev : nullptr, test ? &*test : nullptr};
+    for (const RawSplit* split : splits) {
+      if (!split) continue;
+      for (const Raw& r : split->examples) {
+        if (std::stol(r.label) > top) {
+          throw file_error(split->path.string(), r.line,
+                           fmt::format("label {} is outside 0..{} of {}", r.label, top, stem));
+        }
+      }
+    }
+  }
   assemble(d, train, dev, test, numeric_less);
   return d;
 }

@@ -27,8 +27,8 @@ void TextCnnOptions::validate() const {
   for (int64_t h : filter_widths) {
     if (h < 1) throw Error("text CNN: filter widths must be >= 1");
   }
-  if (dropout < 0 || dropout >= 1) throw Error("text CNN: dropout must be in [0, 1)");
-  if (max_norm < 0) throw Error("text CNN: max norm must be >= 0 (0: no constraint)");
+  if (!(dropout >= 0 && dropout < 1)) throw Error("text CNN: dropout must be in [0, 1)");
+  if (!(max_norm >= 0 && std::isfinite(max_norm))) throw Error("text CNN: max norm must be >= 0 (0: no constraint)");
 }
 
 nlohmann::json TextCnnOptions::to_json() const {

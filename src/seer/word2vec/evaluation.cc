@@ -111,6 +111,11 @@ int32_t VectorIndex::find(std::string_view word) const {
   return it == folded_.end() ? -1 : it->second;
 }
 
+int32_t VectorIndex::find_any_case(std::string_view word) const {
+  const auto it = folded_.find(fold_case(word));
+  return it == folded_.end() ? -1 : it->second;
+}
+
 float VectorIndex::cosine(size_t a, size_t b) const {
   double s = 0;
   for (int d = 0; d < stride_; ++d) s += static_cast<double>(unit(a)[d]) * unit(b)[d];
@@ -120,6 +125,7 @@ float VectorIndex::cosine(size_t a, size_t b) const {
 // ---- neighbours -----------------------------------------------------------------------------
 std::vector<Neighbour> most_similar(const VectorIndex& index, const std::vector<std::string>& positive,
                                     const std::vector<std::string>& negative, int k) {
+  if (k < 1) throw Error(fmt::format("k must be at least 1, not {}", k));
   std::vector<float> query(index.stride(), 0.0f);
   std::vector<int32_t> exclude;
   const auto add = [&](const std::string& w, float sign) {
@@ -260,7 +266,11 @@ AnalogyResult evaluate_analogies(const VectorIndex& index, const std::filesystem
   int n_threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   n_threads = std::clamp<int>(n_threads, 1, static_cast<int>(std::max<size_t>(1, nbatches)));
   std::vector<std::thread> pool;
-  for (int t = 1; t < n_threads; ++t) pool.emplace_back(work);
+  try {
+    for (int t = 1; t < n_threads; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // Fewer threads than asked for: the ones running and this one share the batches.
+  }
   work();
   for (auto& t : pool) t.join();
 
@@ -310,7 +320,8 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y) {
   return sxy / std::sqrt(sxx * syy);
 }
 
-SimilarityResult evaluate_similarity(const VectorIndex& index, const std::filesystem::path& file) {
+SimilarityResult evaluate_similarity(const VectorIndex& index, const std::filesystem::path& file,
+                                     int64_t restrict_vocab) {
   auto in = open_text(file);
   std::string line;
   long line_no = 0;
@@ -328,9 +339,11 @@ SimilarityResult evaluate_similarity(const VectorIndex& index, const std::filesy
     if (r.ec != std::errc() || r.ptr != f[2].data() + f[2].size()) {
       throw file_error(file.string(), line_no, "expected \"word1 word2 score\"");
     }
+    if (!std::isfinite(score)) throw file_error(file.string(), line_no, "the score is not a finite number");
     ++result.total;
-    const int32_t a = index.find(f[0]), b = index.find(f[1]);
-    if (a < 0 || b < 0) continue;
+    const int32_t a = index.find_any_case(f[0]), b = index.find_any_case(f[1]);
+    const auto known = [&](int32_t i) { return i >= 0 && (restrict_vocab <= 0 || i < restrict_vocab); };
+    if (!known(a) || !known(b)) continue;
     ++result.found;
     gold.push_back(score);
     model.push_back(index.cosine(a, b));

@@ -25,6 +25,9 @@ class VectorIndex {
   const float* unit(size_t i) const { return unit_.data() + i * stride_; }
   // Exact lookup, then (when absent) the most frequent word equal ignoring case.
   int32_t find(std::string_view word) const;
+  // The most frequent word equal to `word` ignoring case, even when `word` itself is present
+  // (gensim's case_insensitive lookups); -1 when none.
+  int32_t find_any_case(std::string_view word) const;
   float cosine(size_t a, size_t b) const;
 
  private:
@@ -84,8 +87,10 @@ struct SimilarityResult {
 };
 
 // "word1 word2 score" lines (tabs or spaces, CRLF ok, '#' comments); pairs with an unknown word
-// are skipped (gensim's evaluate_word_pairs, case-insensitive).
-SimilarityResult evaluate_similarity(const VectorIndex& index, const std::filesystem::path& file);
+// are skipped. As gensim's evaluate_word_pairs (restrict_vocab=300000, case_insensitive=True):
+// a word is looked up as its most frequent case variant among the first `restrict_vocab` words.
+SimilarityResult evaluate_similarity(const VectorIndex& index, const std::filesystem::path& file,
+                                     int64_t restrict_vocab = 300000);
 
 // Ranks 1..n with ties given their average rank; Spearman's rho = Pearson of those ranks.
 std::vector<double> average_ranks(const std::vector<double>& values);

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <opencv2/freetype.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -15,6 +17,76 @@
 
 namespace seer::word2vec {
 namespace {
+
+// Labels in any script: DejaVu Sans through FreeType (fonts-dejavu-core, which the install
+// script brings for the captcha generator too). Without that font, OpenCV's Hershey font, which
+// has ASCII only: other characters are drawn as '?', with a warning.
+class LabelFont {
+ public:
+  LabelFont() {
+    constexpr const char* kFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    if (!std::filesystem::is_regular_file(kFont)) return;
+    try {
+      auto ft = cv::freetype::createFreeType2();
+      ft->loadFontData(kFont, 0);
+      ft_ = ft;
+    } catch (const cv::Exception&) {
+    }
+  }
+
+  // `scale` as Hershey's fontScale (1: about 22 px capitals); `bold` thickens the strokes.
+  cv::Size size(const std::string& text, double scale, bool bold, int* baseline) {
+    if (ft_) return ft_->getTextSize(text, px(scale), -1, baseline);
+    return cv::getTextSize(ascii(text), kHershey, scale, bold ? 2 : 1, baseline);
+  }
+  // `org`: the left end of the baseline. `halo`: a white outline first, for labels over lines.
+  void draw(cv::Mat& image, const std::string& text, cv::Point org, double scale, const cv::Scalar& color,
+            bool bold, bool halo = false) {
+    if (ft_) {
+      if (!warned_ && has_cjk(text)) {
+        warn("plot: DejaVu Sans has no CJK glyphs: labels such as '" + text + "' show as boxes");
+        warned_ = true;
+      }
+      if (halo) ft_->putText(image, text, org, px(scale), cv::Scalar(255, 255, 255), 3, cv::LINE_AA, true);
+      ft_->putText(image, text, org, px(scale), color, -1, cv::LINE_AA, true);
+      if (bold) ft_->putText(image, text, org, px(scale), color, 1, cv::LINE_AA, true);
+      return;
+    }
+    const std::string a = ascii(text);
+    if (halo) cv::putText(image, a, org, kHershey, scale, cv::Scalar(255, 255, 255), 5, cv::LINE_AA);
+    cv::putText(image, a, org, kHershey, scale, color, bold ? 2 : 1, cv::LINE_AA);
+  }
+
+ private:
+  static constexpr int kHershey = cv::FONT_HERSHEY_SIMPLEX;
+  static int px(double scale) { return std::max(8, static_cast<int>(std::lround(30 * scale))); }
+  // Any code point from U+2E80 (CJK radicals) on: the 3-byte leads E2 BA.. and above, E3-ED,
+  // and the 4-byte planes; DejaVu Sans covers Latin, Greek, Cyrillic and symbols below that.
+  static bool has_cjk(const std::string& text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if ((c >= 0xE3 && c <= 0xED) || c >= 0xF0) return true;
+      if (c == 0xE2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0xBA) return true;
+    }
+    return false;
+  }
+  std::string ascii(const std::string& text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c < 0x80) {
+        out += text[i];
+      } else if ((c & 0xC0) != 0x80) {  // one '?' per character, not per byte
+        out += '?';
+        if (!warned_) warn("plot: no DejaVuSans.ttf (fonts-dejavu-core): non-ASCII labels are drawn as '?'");
+        warned_ = true;
+      }
+    }
+    return out;
+  }
+  cv::Ptr<cv::freetype::FreeType2> ft_;
+  bool warned_ = false;
+};
 
 const WordPairs kGender = {{"man", "woman"},   {"king", "queen"},    {"he", "she"},
                            {"boy", "girl"},    {"father", "mother"}, {"son", "daughter"},
@@ -148,7 +220,7 @@ PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const 
                      static_cast<int>(options.height - margin - (r.points[i].second - y0) * sy));
   };
   const cv::Scalar first_color(200, 90, 30), second_color(40, 40, 210), arrow_color(120, 120, 120);
-  const int font = cv::FONT_HERSHEY_SIMPLEX;
+  LabelFont font;
   for (size_t p = 0; p < r.kept.size(); ++p) {
     cv::arrowedLine(image, at(2 * p), at(2 * p + 1), arrow_color, 2, cv::LINE_AA, 0, 0.04);
   }
@@ -166,18 +238,18 @@ PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const 
   // The title and the footer line are taken.
   if (!options.title.empty()) {
     int baseline = 0;
-    const cv::Size size = cv::getTextSize(options.title, font, 0.9, 2, &baseline);
+    const cv::Size size = font.size(options.title, 0.9, true, &baseline);
     placed.emplace_back(margin - 4, 45 - size.height - 4, size.width + 8, size.height + baseline + 8);
   }
   placed.emplace_back(0, options.height - 32, 420, 32);
   const double scale = 0.7;
-  const int thickness = 2, pad = 3;
+  const int pad = 3;
   for (size_t i = 0; i < r.points.size(); ++i) {
     const auto& word = i % 2 == 0 ? r.kept[i / 2].first : r.kept[i / 2].second;
     const cv::Scalar color = i % 2 == 0 ? first_color : second_color;
     const cv::Point pt = at(i);
     int baseline = 0;
-    const cv::Size size = cv::getTextSize(word, font, scale, thickness, &baseline);
+    const cv::Size size = font.size(word, scale, true, &baseline);
     const int w = size.width + 2 * pad, h = size.height + baseline + 2 * pad;
     const auto overlap = [&](const cv::Rect& box) {
       long area = 0;
@@ -212,14 +284,13 @@ PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const 
       const cv::Point near(std::clamp(pt.x, best.x, best.x + w), std::clamp(pt.y, best.y, best.y + h));
       cv::line(image, pt, near, cv::Scalar(170, 170, 170), 1, cv::LINE_AA);
     }
-    cv::putText(image, word, label, font, scale, cv::Scalar(255, 255, 255), 5, cv::LINE_AA);
-    cv::putText(image, word, label, font, scale, color, thickness, cv::LINE_AA);
+    font.draw(image, word, label, scale, color, true, true);
   }
   if (!options.title.empty()) {
-    cv::putText(image, options.title, cv::Point(margin, 45), font, 0.9, cv::Scalar(30, 30, 30), 2, cv::LINE_AA);
+    font.draw(image, options.title, cv::Point(margin, 45), 0.9, cv::Scalar(30, 30, 30), true);
   }
-  cv::putText(image, fmt::format("PCA of {} words, {:.0f}% of variance", r.points.size(), 100 * r.explained),
-              cv::Point(10, options.height - 15), font, 0.5, cv::Scalar(90, 90, 90), 1, cv::LINE_AA);
+  font.draw(image, fmt::format("PCA of {} words, {:.0f}% of variance", r.points.size(), 100 * r.explained),
+            cv::Point(10, options.height - 15), 0.5, cv::Scalar(90, 90, 90), false);
   std::vector<uchar> bytes;
   if (!cv::imencode(".png", image, bytes)) throw file_error(png.string(), "cannot encode the PNG");
   write_file_atomic(png, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));

@@ -21,7 +21,8 @@ enum : uint8_t { kWord = 0, kSpace = 1, kNewline = 2, kLead = 3 };
 constexpr size_t kUndecided = static_cast<size_t>(-1);
 
 bool starts_doc_line(const char* p, size_t n) {
-  const std::string_view s(p, n);
+  std::string_view s(p, n);
+  if (s.starts_with("\xEF\xBB\xBF")) s.remove_prefix(3);  // a byte-order mark before <doc ...>
   return s.starts_with("<doc ") || s.starts_with("<doc>") || s.starts_with("</doc>");
 }
 
@@ -268,7 +269,7 @@ bool TokenReader::next(std::string_view& token) {
       continue;
     }
     if (line_start_ && options_.normalize && token_.empty() && !skip_line_) {
-      if (len_ - pos_ < 6 && !file_eof_) {
+      if (len_ - pos_ < 9 && !file_eof_) {  // "\xEF\xBB\xBF</doc>"
         fill();
         continue;
       }

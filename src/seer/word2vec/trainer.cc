@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -324,7 +325,24 @@ void initial_vectors(float* syn0, size_t words, int dim, size_t stride, uint64_t
 
 double default_alpha(Model model) { return model == Model::kSkipGram ? 0.025 : 0.05; }
 
+void validate(const TrainOptions& options) {
+  if (options.dim < 1 || options.dim > 10000) throw Error("--dim must be in 1..10000");
+  if (options.window < 1 || options.window > 100) throw Error("--window must be in 1..100");
+  if (options.epochs < 1) throw Error("--epochs must be at least 1");
+  if (options.loss == Loss::kNegativeSampling && (options.negative < 1 || options.negative > 100)) {
+    throw Error("--negative must be in 1..100");
+  }
+  if (!(options.sample >= 0 && options.sample < 1)) throw Error("--sample must be in [0, 1) (0: no subsampling)");
+  if (!(options.alpha >= 0 && options.alpha <= 10)) throw Error("--alpha must be a positive learning rate");
+  if (options.threads < 0 || options.threads > kMaxThreads) {
+    throw Error(fmt::format("--threads must be in 0..{} (0: all cores)", kMaxThreads));
+  }
+  if (options.vocab.min_count < 1) throw Error("--min-count must be at least 1");
+  if (options.max_sentence < 1) throw Error("max_sentence must be at least 1");
+}
+
 WordVectors train(const Corpus& corpus, const TrainOptions& options, TrainStats* stats) {
+  validate(options);  // before the (long) vocabulary pass
   const auto t0 = Clock::now();
   if (options.progress) std::fprintf(stderr, "word2vec: counting words in %zu file(s), %s bytes\n",
                                      corpus.files().size(), format_si(corpus.total_bytes()).c_str());
@@ -342,12 +360,7 @@ WordVectors train(const Corpus& corpus, const TrainOptions& options, TrainStats*
 
 WordVectors train(const Corpus& corpus, const Vocabulary& vocab, const TrainOptions& options,
                   TrainStats* stats) {
-  if (options.dim < 1 || options.dim > 10000) throw Error("--dim must be in 1..10000");
-  if (options.window < 1 || options.window > 100) throw Error("--window must be in 1..100");
-  if (options.epochs < 1) throw Error("--epochs must be at least 1");
-  if (options.loss == Loss::kNegativeSampling && (options.negative < 1 || options.negative > 100)) {
-    throw Error("--negative must be in 1..100");
-  }
+  validate(options);
   if (vocab.size() < 2) throw Error("the vocabulary needs at least 2 words");
   auto s = std::make_unique<Shared>();
   s->corpus = &corpus;
@@ -386,18 +399,26 @@ WordVectors train(const Corpus& corpus, const Vocabulary& vocab, const TrainOpti
   s->bounds = corpus.split(threads);
 
   std::vector<ThreadSlot> slots(threads);
+  for (auto& slot : slots) slot.alpha = s->start_alpha;
   const auto start = Clock::now();
   std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&s, &slots, t] {
-      try {
-        train_thread(*s, slots[t], t);
-      } catch (...) {
-        slots[t].error = std::current_exception();
-        s->stop = true;
-      }
-      slots[t].finished = true;
-    });
+  try {
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&s, &slots, t] {
+        try {
+          train_thread(*s, slots[t], t);
+        } catch (...) {
+          slots[t].error = std::current_exception();
+          s->stop = true;
+        }
+        slots[t].finished = true;
+      });
+    }
+  } catch (const std::system_error& e) {
+    // The threads already running must be joined before anything unwinds.
+    s->stop = true;
+    for (auto& w : workers) w.join();
+    throw Error(fmt::format("cannot start {} training threads ({} started): {}", threads, workers.size(), e.what()));
   }
   ProgressBarOptions bar_options;
   bar_options.label = "word2vec";

@@ -51,6 +51,12 @@ struct TrainStats {
 
 double default_alpha(Model model);
 
+constexpr int kMaxThreads = 1024;
+
+// Throws seer::Error naming the option (as its command-line flag) that is out of range; train()
+// calls it before reading the corpus.
+void validate(const TrainOptions& options);
+
 // The input vectors' initial values: `words` rows of `dim` floats (row stride `stride`),
 // uniform in [-0.5, 0.5) / dim, a function of the seed only.
 void initial_vectors(float* syn0, size_t words, int dim, size_t stride, uint64_t seed);

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -98,11 +99,36 @@ Header parse_header(const std::string& bytes, const std::string& name) {
   return h;
 }
 
-void check_word(const std::string& word, const std::string& name, int64_t index) {
-  if (word.empty()) throw file_error(name, fmt::format("word {} is empty", index + 1));
-  if (find_invalid_utf8(word) != std::string::npos) {
-    throw file_error(name, fmt::format("word {} is not valid UTF-8", index + 1));
+// `hint` is added to the message: in a binary file a bad word usually means the rows are not
+// as long as the header's dimension says.
+void check_word(const std::string& word, const std::string& name, int64_t index, const std::string& hint = {}) {
+  if (word.empty()) throw file_error(name, fmt::format("word {} is empty{}", index + 1, hint));
+  if (word.find('\n') != std::string::npos) {
+    throw file_error(name, fmt::format("word {} holds a newline{}", index + 1, hint));
   }
+  if (find_invalid_utf8(word) != std::string::npos) {
+    throw file_error(name, fmt::format("word {} is not valid UTF-8{}", index + 1, hint));
+  }
+}
+
+// Whether the first row after the header is text: after the word, only printable ASCII up to
+// the line's end, the first field a number. A binary row's 4 * dim raw bytes practically never
+// are (a float's bytes are printable with odds of about 0.37^4, and the row must also start
+// like a number); a text row with a malformed number is still text, and gets a text error.
+bool first_row_is_text(const std::string& bytes, size_t start) {
+  const size_t nl = bytes.find('\n', start);
+  std::string_view line(bytes.data() + start, (nl == std::string::npos ? bytes.size() : nl) - start);
+  const size_t space = line.find(' ');
+  if (space == std::string_view::npos || space == 0) return false;
+  std::string_view rest = line.substr(space);
+  for (char ch : rest) {
+    const auto c = static_cast<uint8_t>(ch);
+    if (!((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\r')) return false;
+  }
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  float x = 0;
+  const auto r = std::from_chars(rest.data(), rest.data() + rest.size(), x);
+  return r.ptr != rest.data();
 }
 
 }  // namespace
@@ -114,21 +140,18 @@ WordVectors load_vectors(const fs::path& path) {
   const Header h = parse_header(bytes, name);
   WordVectors v;
   v.dim = static_cast<int>(h.dim);
-  VectorFormat format = format_for_path(path, VectorFormat::kBinary);
-  if (path.extension() != ".bin" && format == VectorFormat::kBinary) {
-    // Sniff: text vectors are printable up to the first line's end.
-    const size_t first_nl = bytes.find('\n', h.end);
-    const size_t until = std::min(bytes.size(), first_nl == std::string::npos ? bytes.size() : first_nl);
-    bool printable = true;
-    for (size_t i = h.end; i < until && printable; ++i) {
-      const auto c = static_cast<uint8_t>(bytes[i]);
-      printable = c >= 0x20 || c == '\t' || c == '\r';
-    }
-    const size_t expected = h.end + 2 + 4 * static_cast<size_t>(h.dim);
-    if (printable && until < expected) format = VectorFormat::kText;
-  }
-  if (h.count > 0 && static_cast<size_t>(h.count) > bytes.size()) {
-    throw file_error(name, fmt::format("the header announces {} words, more than the file can hold", h.count));
+  // The format is read from the bytes, not the name: a text file called .bin (or the reverse)
+  // must not load as garbage.
+  const VectorFormat format =
+      h.count > 0 && first_row_is_text(bytes, h.end) ? VectorFormat::kText : VectorFormat::kBinary;
+  // Each row takes at least a one-byte word, a space and 4 * dim bytes (binary), or a word and
+  // dim times " N" (text): a header that promises more than that is refused before allocating.
+  const double min_row = format == VectorFormat::kBinary ? 2.0 + 4.0 * h.dim : 1.0 + 2.0 * h.dim;
+  if (static_cast<double>(h.count) * min_row > static_cast<double>(bytes.size() - h.end) + 1) {
+    throw file_error(name, 1, fmt::format("the header announces {} words of {} numbers, more than the file's {} "
+                                          "bytes can hold ({} format)",
+                                          h.count, h.dim, bytes.size(),
+                                          format == VectorFormat::kBinary ? "binary" : "text"));
   }
   v.words.reserve(h.count);
   v.data.resize(static_cast<size_t>(h.count) * h.dim);
@@ -142,8 +165,15 @@ WordVectors load_vectors(const fs::path& path) {
         throw file_error(name, fmt::format("truncated: word {} of {} is incomplete (byte {})", i + 1, h.count, pos));
       }
       v.words.emplace_back(bytes.data() + pos, space - pos);
-      check_word(v.words.back(), name, i);
+      check_word(v.words.back(), name, i,
+                 fmt::format(" (binary rows of {} floats: does the header's dimension match the file?)", h.dim));
       std::memcpy(v.row(i), bytes.data() + space + 1, row_bytes);
+      for (int64_t d = 0; d < h.dim; ++d) {
+        if (!std::isfinite(v.row(i)[d])) {
+          throw file_error(name, fmt::format("word {} ('{}'): value {} is not a finite number", i + 1,
+                                             v.words.back(), d + 1));
+        }
+      }
       pos = space + 1 + row_bytes;
     }
   } else {
@@ -175,6 +205,9 @@ WordVectors load_vectors(const fs::path& path) {
         auto r = std::from_chars(p, e, row[d]);
         if (r.ec != std::errc() || (r.ptr < e && *r.ptr != ' ')) {
           throw file_error(name, line_no, fmt::format("number {} is not a float", d + 1));
+        }
+        if (!std::isfinite(row[d])) {
+          throw file_error(name, line_no, fmt::format("number {} is not finite", d + 1));
         }
         p = r.ptr;
       }

@@ -37,9 +37,9 @@ VectorFormat format_for_path(const std::filesystem::path& path, VectorFormat fal
 // Written atomically. Text numbers are the shortest decimal that reads back to the same float.
 void save_vectors(const WordVectors& vectors, const std::filesystem::path& path, VectorFormat format);
 
-// Reads either format (by extension; otherwise sniffed from the bytes after the header).
-// Throws seer::Error naming the file for a bad header, a truncated file, a bad number, a word
-// that is not UTF-8.
+// Reads either format, told apart by the bytes of the first row (never by the file's name).
+// Throws seer::Error naming the file for a bad header (or one announcing more rows than the file
+// can hold), a truncated file, a bad or non-finite number, a word that is not UTF-8.
 WordVectors load_vectors(const std::filesystem::path& path);
 
 }  // namespace seer::word2vec
