@@ -158,6 +158,8 @@ WordVectors load_vectors(const fs::path& path) {
   size_t pos = h.end;
   if (format == VectorFormat::kBinary) {
     const size_t row_bytes = sizeof(float) * h.dim;
+    const std::string hint =
+        fmt::format(" (binary rows of {} floats: does the header's dimension match the file?)", h.dim);
     for (int64_t i = 0; i < h.count; ++i) {
       while (pos < bytes.size() && bytes[pos] == '\n') ++pos;
       const size_t space = bytes.find(' ', pos);
@@ -165,8 +167,7 @@ WordVectors load_vectors(const fs::path& path) {
         throw file_error(name, fmt::format("truncated: word {} of {} is incomplete (byte {})", i + 1, h.count, pos));
       }
       v.words.emplace_back(bytes.data() + pos, space - pos);
-      check_word(v.words.back(), name, i,
-                 fmt::format(" (binary rows of {} floats: does the header's dimension match the file?)", h.dim));
+      check_word(v.words.back(), name, i, hint);
       std::memcpy(v.row(i), bytes.data() + space + 1, row_bytes);
       for (int64_t d = 0; d < h.dim; ++d) {
         if (!std::isfinite(v.row(i)[d])) {
