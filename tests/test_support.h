@@ -67,6 +67,19 @@ inline ::testing::AssertionResult Contains(const std::string& message, const std
          << "\"" << message << "\" does not contain \"" << fragment << "\"";
 }
 
+// Runs f with stderr captured; returns what it printed (warnings, say).
+template <typename F>
+std::string stderr_of(F&& f) {
+  ::testing::internal::CaptureStderr();
+  try {
+    f();
+  } catch (...) {
+    ::testing::internal::GetCapturedStderr();
+    throw;
+  }
+  return ::testing::internal::GetCapturedStderr();
+}
+
 }  // namespace seer::testing
 
 // Skips the current test with a clear message when ../shared/data/<sub> is absent.

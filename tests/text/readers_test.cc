@@ -13,6 +13,7 @@ namespace {
 using seer::testing::Contains;
 using seer::testing::error_of;
 using seer::testing::ScratchDir;
+using seer::testing::stderr_of;
 using Tokens = std::vector<std::string>;
 namespace fs = std::filesystem;
 
@@ -21,18 +22,6 @@ void write(const fs::path& path, const std::string& bytes) {
   out << bytes;
 }
 
-// Runs f with stderr captured; returns what it printed.
-template <typename F>
-std::string stderr_of(F&& f) {
-  ::testing::internal::CaptureStderr();
-  try {
-    f();
-  } catch (...) {
-    ::testing::internal::GetCapturedStderr();
-    throw;
-  }
-  return ::testing::internal::GetCapturedStderr();
-}
 
 TEST(MrReader, Latin1FilesTwoLabelsNoSplits) {
   ScratchDir dir;

@@ -104,6 +104,17 @@ TEST(Word2vecVectors, FormatComesFromTheBytesNotTheName) {
   EXPECT_NE(msg.find("short.bin:2: expected 3 numbers after the word, found 2"), std::string::npos) << msg;
 }
 
+TEST(Word2vecVectors, RowsPastTheHeadersCountAreIgnoredWithAWarning) {
+  ScratchDir dir;
+  write_text(dir / "extra.txt", "1 2\na 1 2\nb 3 4\n");
+  WordVectors v;
+  const std::string err = seer::testing::stderr_of([&] { v = load_vectors(dir / "extra.txt"); });
+  EXPECT_EQ(v.words, (std::vector<std::string>{"a"}));
+  EXPECT_NE(err.find("extra.txt: more rows than the header's 1"), std::string::npos) << err;
+  write_text(dir / "exact.txt", "1 2\na 1 2\n\n");
+  EXPECT_EQ(seer::testing::stderr_of([&] { load_vectors(dir / "exact.txt"); }), "");
+}
+
 TEST(Word2vecVectors, HeaderPromisingMoreThanTheFileIsRefusedBeforeAllocating) {
   ScratchDir dir;
   write_text(dir / "big.txt", "20000 100000\nking 1 2 3\n");

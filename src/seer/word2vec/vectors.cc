@@ -215,6 +215,10 @@ WordVectors load_vectors(const fs::path& path) {
       if (p != e) throw file_error(name, line_no, fmt::format("more than {} numbers after the word", h.dim));
     }
   }
+  // Rows past the header's count: word2vec.c and gensim ignore them without a word; say so.
+  if (pos < bytes.size() && bytes.find_first_not_of(" \t\r\n", pos) != std::string::npos) {
+    warn(fmt::format("{}: more rows than the header's {}; the rest of the file is ignored", name, h.count));
+  }
   v.build_index();
   return v;
 }
