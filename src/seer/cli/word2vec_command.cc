@@ -41,7 +41,7 @@ void run_train(TrainW2vFlags& f) {
                               : f.text ? VectorFormat::kText
                                        : format_for_path(f.output, VectorFormat::kBinary);
   f.opt.progress = !f.quiet;
-  validate(f.opt);
+  validate(f.opt);  // the options' ranges, before the corpus is read
   // A wrong --output is reported now, not after the training.
   const fs::path out_dir = fs::path(f.output).parent_path().empty() ? fs::path(".") : fs::path(f.output).parent_path();
   if (!fs::is_directory(out_dir)) throw Error("--output " + f.output + ": the folder " + out_dir.string() + " does not exist");
@@ -141,14 +141,14 @@ void add_word2vec_command(CLI::App& app) {
   t->add_option("--output", tr->output, "Vectors file (.bin binary, .txt/.vec text)")->required();
   t->add_option("--model", tr->model, "cbow or skipgram")->capture_default_str();
   t->add_option("--loss", tr->loss, "ns (negative sampling) or hs (hierarchical softmax)")->capture_default_str();
-  t->add_option("--dim", tr->opt.dim, "Vector size")->capture_default_str()->check(CLI::Range(1, 10000));
-  t->add_option("--window", tr->opt.window, "Max context distance")->capture_default_str()->check(CLI::Range(1, 100));
-  t->add_option("--negative", tr->opt.negative, "Negative samples per target")->capture_default_str()->check(CLI::Range(1, 100));
-  t->add_option("--sample", tr->opt.sample, "Subsampling threshold (0: off)")->capture_default_str()->check(CLI::Range(0.0, 0.999999));
-  t->add_option("--min-count", tr->opt.vocab.min_count, "Drop words seen fewer times")->capture_default_str()->check(CLI::PositiveNumber);
-  t->add_option("--epochs,--iter", tr->opt.epochs, "Passes over the corpus")->capture_default_str()->check(CLI::PositiveNumber);
+  t->add_option("--dim", tr->opt.dim, "Vector size")->capture_default_str();
+  t->add_option("--window", tr->opt.window, "Max context distance")->capture_default_str();
+  t->add_option("--negative", tr->opt.negative, "Negative samples per target")->capture_default_str();
+  t->add_option("--sample", tr->opt.sample, "Subsampling threshold (0: off)")->capture_default_str();
+  t->add_option("--min-count", tr->opt.vocab.min_count, "Drop words seen fewer times")->capture_default_str();
+  t->add_option("--epochs,--iter", tr->opt.epochs, "Passes over the corpus")->capture_default_str();
   t->add_option("--alpha", tr->opt.alpha, "Initial learning rate (default 0.025 skip-gram, 0.05 CBOW)")->check(CLI::PositiveNumber);
-  t->add_option("--threads", tr->opt.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(CLI::Range(0, kMaxThreads));
+  t->add_option("--threads", tr->opt.threads, "Worker threads (0 = all cores)")->capture_default_str();
   t->add_option("--seed", tr->opt.seed, "Random seed (one thread + a seed = the same vectors)")->capture_default_str();
   t->add_flag("--lowercase", tr->opt.vocab.text.lowercase, "Lowercase (ASCII, Latin, Greek, Cyrillic)");
   t->add_flag("--normalize", tr->opt.vocab.text.normalize,
@@ -167,7 +167,7 @@ void add_word2vec_command(CLI::App& app) {
   auto* s = w2v->add_subcommand("similar", "Nearest words by cosine similarity");
   s->add_option("vectors", sim->vectors, "Vectors file")->required();
   s->add_option("word", sim->word, "Query word")->required();
-  s->add_option("-k", sim->k, "How many")->capture_default_str()->check(CLI::Range(1, 100000));
+  s->add_option("-k", sim->k, "How many")->capture_default_str();
   s->callback([sim] {
     const WordVectors v = load_vectors(sim->vectors);
     print_neighbours(nearest(VectorIndex(v), sim->word, sim->k));
@@ -184,7 +184,7 @@ void add_word2vec_command(CLI::App& app) {
   a->add_option("a", an->a, "A")->required();
   a->add_option("b", an->b, "B")->required();
   a->add_option("c", an->c, "C")->required();
-  a->add_option("-k", an->k, "How many")->capture_default_str()->check(CLI::Range(1, 100000));
+  a->add_option("-k", an->k, "How many")->capture_default_str();
   a->callback([an] {
     const WordVectors v = load_vectors(an->vectors);
     print_neighbours(analogy(VectorIndex(v), an->a, an->b, an->c, an->k));
