@@ -1,7 +1,12 @@
 #include "seer/detection/data/image_io.h"
 
+#include <array>
+#include <cstdio>
+
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
+
+#include "seer/core/atomic_file.h"
 
 #include "detection/data/voc_fixture.h"
 #include "test_support.h"
@@ -40,6 +45,94 @@ TEST(ImageSize, BadFilesAreErrorsNamingTheFile) {
   write_text(dir / "cut.jpg", std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF", 10));
   EXPECT_TRUE(Contains(error_of([&] { read_image_size(dir / "cut.jpg"); }), "cut.jpg: corrupt image header"));
   EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "text.jpg"); }), "text.jpg: not an image"));
+}
+
+// Noise, so that a JPEG of it has a long scan to cut.
+cv::Mat noise(int width, int height, int type) {
+  cv::Mat m(height, width, type);
+  cv::randu(m, cv::Scalar::all(0), cv::Scalar::all(CV_MAT_DEPTH(type) == CV_16U ? 65535 : 255));
+  return m;
+}
+
+// read_image_bgr gives 8-bit BGR of the size read_image_size reports.
+void expect_bgr_of_header_size(const fs::path& path, cv::Size size) {
+  SCOPED_TRACE(path.filename().string());
+  EXPECT_EQ(read_image_size(path), size);
+  const cv::Mat m = read_image_bgr(path);
+  EXPECT_EQ(m.type(), CV_8UC3);
+  EXPECT_EQ(m.size(), size);
+}
+
+TEST(ImageRead, GrayProgressiveSixteenBitAndAlphaBecomeEightBitBgr) {
+  ScratchDir dir;
+  ASSERT_TRUE(cv::imwrite((dir / "gray.jpg").string(), noise(31, 17, CV_8UC1)));
+  ASSERT_TRUE(cv::imwrite((dir / "prog.jpg").string(), noise(33, 19, CV_8UC3), {cv::IMWRITE_JPEG_PROGRESSIVE, 1}));
+  ASSERT_TRUE(cv::imwrite((dir / "gray-prog.jpg").string(), noise(35, 21, CV_8UC1), {cv::IMWRITE_JPEG_PROGRESSIVE, 1}));
+  ASSERT_TRUE(cv::imwrite((dir / "rgb16.png").string(), noise(37, 23, CV_16UC3)));
+  ASSERT_TRUE(cv::imwrite((dir / "gray16.png").string(), noise(39, 25, CV_16UC1)));
+  ASSERT_TRUE(cv::imwrite((dir / "rgba.png").string(), noise(41, 27, CV_8UC4)));
+  ASSERT_TRUE(cv::imwrite((dir / "rgba16.png").string(), noise(43, 29, CV_16UC4)));
+  expect_bgr_of_header_size(dir / "gray.jpg", {31, 17});
+  expect_bgr_of_header_size(dir / "prog.jpg", {33, 19});
+  expect_bgr_of_header_size(dir / "gray-prog.jpg", {35, 21});
+  expect_bgr_of_header_size(dir / "rgb16.png", {37, 23});
+  expect_bgr_of_header_size(dir / "gray16.png", {39, 25});
+  expect_bgr_of_header_size(dir / "rgba.png", {41, 27});
+  expect_bgr_of_header_size(dir / "rgba16.png", {43, 29});
+
+  // 16-bit values scale down to 8 bits (v / 257), the channels stay in BGR order.
+  cv::Mat sixteen(4, 6, CV_16UC3, cv::Scalar(0, 257 * 128, 65535));
+  ASSERT_TRUE(cv::imwrite((dir / "flat16.png").string(), sixteen));
+  const cv::Mat flat = read_image_bgr(dir / "flat16.png");
+  EXPECT_EQ(flat.at<cv::Vec3b>(2, 3), cv::Vec3b(0, 128, 255));
+  // Alpha is dropped, not blended.
+  cv::Mat rgba(4, 6, CV_8UC4, cv::Scalar(10, 20, 30, 0));
+  ASSERT_TRUE(cv::imwrite((dir / "clear.png").string(), rgba));
+  EXPECT_EQ(read_image_bgr(dir / "clear.png").at<cv::Vec3b>(1, 1), cv::Vec3b(10, 20, 30));
+}
+
+// A CMYK JPEG (as Photoshop and print workflows write them), made by PIL when it is there.
+TEST(ImageRead, CmykJpeg) {
+  const char* python = "/usr/bin/python3";
+  ScratchDir dir;
+  const fs::path jpg = dir / "cmyk.jpg";
+  const std::string cmd = std::string(python) +
+                          " -c \"from PIL import Image; Image.new('CMYK', (47, 13), (0, 255, 255, 0)).save('" +
+                          jpg.string() + "', quality=95)\" 2>/dev/null";
+  if (!fs::exists(python) || std::system(cmd.c_str()) != 0 || !fs::exists(jpg))
+    GTEST_SKIP() << python << " with PIL (python3-pil) not found: the CMYK JPEG case is skipped";
+  expect_bgr_of_header_size(jpg, {47, 13});
+  // C=0 M=1 Y=1 K=0 is red.
+  const cv::Vec3b px = read_image_bgr(jpg).at<cv::Vec3b>(6, 20);
+  EXPECT_LT(px[0], 40);
+  EXPECT_LT(px[1], 40);
+  EXPECT_GT(px[2], 215);
+}
+
+TEST(ImageRead, TruncatedOrCorruptFilesAreErrorsNamingTheFile) {
+  ScratchDir dir;
+  for (bool progressive : {false, true}) {
+    const fs::path full = dir / "full.jpg";
+    ASSERT_TRUE(cv::imwrite(full.string(), noise(64, 48, CV_8UC3), {cv::IMWRITE_JPEG_PROGRESSIVE, progressive}));
+    const std::string bytes = read_file(full);
+    ASSERT_GT(bytes.size(), 2000u);
+    const fs::path cut = dir / "cut.jpg";
+    write_text(cut, bytes.substr(0, bytes.size() / 2));
+    EXPECT_EQ(read_image_size(cut), cv::Size(64, 48));  // the header is intact
+    EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(cut); }), cut.string() + ": truncated or corrupt JPEG"))
+        << progressive;
+    EXPECT_EQ(read_image_bgr(full).size(), cv::Size(64, 48));
+  }
+  // Garbage after a JPEG signature, a PNG cut short, an empty file.
+  write_text(dir / "junk.jpg", std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00", 11) + std::string(300, 'x'));
+  EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "junk.jpg"); }), "junk.jpg: "));
+  ASSERT_TRUE(cv::imwrite((dir / "full.png").string(), noise(64, 48, CV_8UC3)));
+  const std::string png = read_file(dir / "full.png");
+  write_text(dir / "cut.png", png.substr(0, png.size() / 2));
+  EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "cut.png"); }), "cut.png: "));
+  write_text(dir / "empty.png", "");
+  EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "empty.png"); }), "empty.png: "));
+  EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "none.png"); }), "none.png: image file not found"));
 }
 
 }  // namespace

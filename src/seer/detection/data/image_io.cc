@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
 
 namespace seer::detection {
@@ -49,6 +50,34 @@ std::optional<cv::Size> jpeg_size(std::ifstream& in) {
     in.seekg(length - 2, std::ios::cur);
     if (!in) return std::nullopt;
   }
+}
+
+// Whether a JPEG's bytes hold its end-of-image marker after the first start-of-scan. libjpeg
+// decodes a truncated file without an error (it pads the missing scan with grey and only prints
+// "Premature end of JPEG file"), so a cut-off download would otherwise pass as an image. Inside
+// the entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so the first
+// FF D9 after the scan starts is the real end of the image.
+bool jpeg_has_end(const std::string& bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  size_t i = 2;  // after SOI
+  while (i + 4 <= n) {
+    if (p[i] != 0xFF) return false;
+    const unsigned char marker = p[i + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    if (marker == 0xD9) return true;
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+      i += 2;
+      continue;
+    }
+    const size_t length = be16(p + i + 2);
+    if (marker == 0xDA) return bytes.find("\xFF\xD9", i + 2 + length) != std::string::npos;
+    i += 2 + length;
+  }
+  return false;
 }
 
 }  // namespace
@@ -98,12 +127,26 @@ cv::Size read_image_size(const fs::path& path) {
 }
 
 cv::Mat read_image_bgr(const fs::path& path) {
-  cv::Mat image = cv::imread(path.string(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
-  if (image.empty()) {
-    std::error_code ec;
-    throw file_error(path.string(),
-                     fs::exists(path, ec) ? "not an image OpenCV can read" : "image file not found");
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw file_error(path.string(), "image file not found");
+  std::string bytes;
+  try {
+    bytes = read_file(path);
+  } catch (const Error&) {
+    throw file_error(path.string(), "cannot open image");
   }
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (bytes.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && !jpeg_has_end(bytes))
+    throw file_error(path.string(), "truncated or corrupt JPEG (no end-of-image marker after the image data)");
+  // IMREAD_COLOR: any depth and channel count (16-bit, grey, alpha, CMYK) becomes 8-bit BGR.
+  cv::Mat image;
+  try {
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, bytes.data());
+    image = cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  } catch (const cv::Exception& e) {
+    throw file_error(path.string(), std::string("not an image OpenCV can read (") + e.what() + ")");
+  }
+  if (image.empty()) throw file_error(path.string(), "not an image OpenCV can read");
   return image;
 }
 

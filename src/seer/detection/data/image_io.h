@@ -15,8 +15,10 @@ namespace seer::detection {
 // Throws seer::Error naming the file when it is missing, unreadable or not an image.
 cv::Size read_image_size(const std::filesystem::path& path);
 
-// The image as 8-bit BGR (grayscale and alpha images converted, EXIF orientation ignored so that
-// pixels match the annotation's coordinates). Throws seer::Error naming the file.
+// The image as 8-bit BGR: grayscale, CMYK and 16-bit images converted, alpha dropped, EXIF
+// orientation ignored so that pixels match the annotation's coordinates (and read_image_size).
+// Throws seer::Error naming the file when it is missing, unreadable, not an image, or a JPEG cut
+// short (no end-of-image marker: libjpeg would silently pad it with grey).
 cv::Mat read_image_bgr(const std::filesystem::path& path);
 
 }  // namespace seer::detection
