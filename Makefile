@@ -24,6 +24,8 @@ build: configure
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# The demo needs only what seer itself needs: not the Python peers the tests and benchmarks use.
+demo: export SEER_NO_PEERS := 1
 demo: build
 	@scripts/demo $(BUILD)/seer
 

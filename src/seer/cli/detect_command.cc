@@ -1,4 +1,4 @@
-// `seer detect synth | eval | draw`
+// `seer detect synth | eval | draw` (train, test and image: detect_train_command.cc)
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "seer/cli/commands.h"
+#include "seer/cli/detect_commands.h"
 #include "seer/core/error.h"
 #include "seer/detection/data/synth.h"
 #include "seer/detection/data/voc.h"
@@ -146,33 +147,8 @@ void run_eval(const EvalFlags& f) {
     options.use_07_metric = f.metric == "voc07";
     const VocEvalResult r = voc_evaluate(gt, dets, options);
     if (!f.plots.empty()) plots = write_voc_pr_plots(f.plots, r);
-    j["mAP"] = number(r.map);
-    j["iou_threshold"] = f.iou;
-    j["ap"] = nlohmann::json::object();
-    j["classes"] = nlohmann::json::array();
-    for (const auto& c : r.per_class) {
-      j["ap"][c.name] = number(c.ap);
-      j["classes"].push_back({{"name", c.name}, {"ap", number(c.ap)}, {"npos", c.npos},
-                              {"difficult", c.difficult}, {"detections", c.detections},
-                              {"tp", c.tp}, {"fp", c.fp},
-                              {"recall", number(c.recall.empty() ? 0.0 : c.recall.back())}});
-    }
-    if (!f.json) {
-      std::cout << fmt::format("{:<{}}  {:>6}  {:>6}  {:>6}  {:>6}  {:>7}  {:>8}\n", "class", w, "npos",
-                               "dets", "TP", "FP", "recall", "AP");
-      for (const auto& c : r.per_class) {
-        const double recall = c.recall.empty() ? 0.0 : c.recall.back();
-        std::cout << fmt::format("{:<{}}  {:>6}  {:>6}  {:>6}  {:>6}  {:>7}  {:>8}\n", c.name, w, c.npos,
-                                 c.detections, c.tp, c.fp,
-                                 std::isfinite(recall) ? fmt::format("{:.4f}", recall) : "n/a",
-                                 ap_cell(c.ap));
-      }
-      std::cout << fmt::format("{:<{}}  {:>6}  {:>6}  {:>6}  {:>6}  {:>7}  {:>8}\n", "mAP", w, "", "", "",
-                               "", "", ap_cell(r.map));
-      std::cout << fmt::format("PASCAL VOC {} AP, overlap > {}, {} images, {} detections\n",
-                               options.use_07_metric ? "2007 11-point" : "2010+ area", f.iou,
-                               gt.images.size(), dets.size());
-    }
+    for (auto& [k, v] : voc_result_json(r).items()) j[k] = v;
+    if (!f.json) print_voc_table(r, gt.images.size(), dets.size());
   }
   if (!plots.empty()) {
     j["plots"] = f.plots;
@@ -223,8 +199,44 @@ void run_draw(const DrawFlags& f) {
 
 }  // namespace
 
+nlohmann::json voc_result_json(const VocEvalResult& r) {
+  nlohmann::json j;
+  j["mAP"] = number(r.map);
+  j["iou_threshold"] = r.options.iou_threshold;
+  j["ap"] = nlohmann::json::object();
+  j["classes"] = nlohmann::json::array();
+  for (const auto& c : r.per_class) {
+    j["ap"][c.name] = number(c.ap);
+    j["classes"].push_back({{"name", c.name}, {"ap", number(c.ap)}, {"npos", c.npos},
+                            {"difficult", c.difficult}, {"detections", c.detections},
+                            {"tp", c.tp}, {"fp", c.fp},
+                            {"recall", number(c.recall.empty() ? 0.0 : c.recall.back())}});
+  }
+  return j;
+}
+
+void print_voc_table(const VocEvalResult& r, size_t images, size_t detections) {
+  std::vector<std::string> names;
+  for (const auto& c : r.per_class) names.push_back(c.name);
+  const int w = name_width(names);
+  std::cout << fmt::format("{:<{}}  {:>6}  {:>6}  {:>6}  {:>6}  {:>7}  {:>8}\n", "class", w, "npos",
+                           "dets", "TP", "FP", "recall", "AP");
+  for (const auto& c : r.per_class) {
+    const double recall = c.recall.empty() ? 0.0 : c.recall.back();
+    std::cout << fmt::format("{:<{}}  {:>6}  {:>6}  {:>6}  {:>6}  {:>7}  {:>8}\n", c.name, w, c.npos,
+                             c.detections, c.tp, c.fp,
+                             std::isfinite(recall) ? fmt::format("{:.4f}", recall) : "n/a", ap_cell(c.ap));
+  }
+  std::cout << fmt::format("{:<{}}  {:>6}  {:>6}  {:>6}  {:>6}  {:>7}  {:>8}\n", "mAP", w, "", "", "", "", "",
+                           ap_cell(r.map));
+  std::cout << fmt::format("PASCAL VOC {} AP, overlap > {}, {} images, {} detections\n",
+                           r.options.use_07_metric ? "2007 11-point" : "2010+ area", r.options.iou_threshold,
+                           images, detections);
+}
+
 void add_detect_command(CLI::App& app) {
-  auto* detect = app.add_subcommand("detect", "Object detection: synthetic data, VOC evaluation, drawing");
+  auto* detect = app.add_subcommand(
+      "detect", "Object detection: train, test and run detectors; synthetic data, VOC evaluation, drawing");
   detect->require_subcommand(1);
 
   auto sy = std::make_shared<SynthFlags>();
@@ -272,6 +284,8 @@ void add_detect_command(CLI::App& app) {
   d->add_option("--format", dr->format, "jpg or png")->capture_default_str();
   d->add_flag("--no-ground-truth", dr->no_ground_truth, "Draw only the detections");
   d->callback([dr] { run_draw(*dr); });
+
+  add_detect_model_commands(detect);
 }
 
 }  // namespace seer::cli

@@ -1,0 +1,103 @@
+#include "seer/detection/training/detector_task.h"
+
+#include <torch/torch.h>
+
+#include "seer/core/error.h"
+#include "seer/core/progress_bar.h"
+#include "seer/detection/data/image_io.h"
+
+namespace seer::detection::training {
+
+Schedule parse_schedule(const std::string& name) {
+  if (name == "joint") return Schedule::kJoint;
+  if (name == "alternating") return Schedule::kAlternating;
+  throw Error("unknown --schedule '" + name + "' (expected joint or alternating)");
+}
+
+DetectorTask::DetectorTask(models::FasterRcnn model, std::unique_ptr<BatchLoader> train,
+                           DetectionDataset eval, DetectorTaskOptions options, c10::Device device)
+    : model_(std::move(model)),
+      train_(std::move(train)),
+      eval_(std::move(eval)),
+      options_(options),
+      device_(device) {
+  model_->to(device_);
+}
+
+int DetectorTask::phase(int64_t step) const {
+  if (options_.schedule == Schedule::kJoint) return 0;
+  const int64_t quarter = std::max<int64_t>(1, options_.total_steps / 4);
+  return static_cast<int>(std::min<int64_t>(3, step / quarter));
+}
+
+void DetectorTask::enter_phase(int phase) {
+  if (phase == current_phase_) return;
+  current_phase_ = phase;
+  const bool freeze_backbone = options_.schedule == Schedule::kAlternating && phase >= 2;
+  const bool train_rpn = options_.schedule == Schedule::kJoint || phase == 0 || phase == 2;
+  const bool train_head = options_.schedule == Schedule::kJoint || phase == 1 || phase == 3;
+  for (auto& p : model_->backbone().parameters()) p.set_requires_grad(!freeze_backbone);
+  for (auto& p : model_->rpn()->parameters()) p.set_requires_grad(train_rpn);
+  for (auto& p : model_->roi_heads()->parameters()) p.set_requires_grad(train_head);
+  set_train_mode();
+}
+
+void DetectorTask::set_train_mode() {
+  model_->train();
+  if (current_phase_ >= 2 && options_.schedule == Schedule::kAlternating) model_->backbone().eval();
+}
+
+std::map<std::string, torch::Tensor> DetectorTask::train_step(int64_t step) {
+  const int p = phase(step);
+  enter_phase(p);
+  TrainBatch batch = train_->batch(step);
+  batch.images.images = batch.images.images.to(device_);
+  for (auto& t : batch.targets) {
+    t.boxes = t.boxes.to(device_);
+    t.labels = t.labels.to(device_);
+  }
+  models::LossParts parts;
+  if (options_.schedule == Schedule::kAlternating) {
+    parts.rpn = p == 0 || p == 2;
+    parts.head = p == 1 || p == 3;
+  }
+  return model_->losses(batch.images, batch.targets, parts);
+}
+
+std::vector<Detection> detect_dataset(models::FasterRcnn& model, const DetectionDataset& data,
+                                      int64_t max_images, bool progress) {
+  std::vector<Detection> all;
+  const int64_t n = max_images > 0 ? std::min<int64_t>(max_images, data.images.size())
+                                   : static_cast<int64_t>(data.images.size());
+  ProgressBarOptions bar_options;
+  bar_options.label = "detect";
+  bar_options.unit = "img";
+  bar_options.enabled = progress;
+  ProgressBar bar(n, bar_options);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& image = data.images[i];
+    auto dets = models::detect_picture(model, read_image_bgr(image.image_path), image.id);
+    all.insert(all.end(), dets.begin(), dets.end());
+    bar.update(i + 1, {});
+  }
+  bar.finish();
+  return all;
+}
+
+std::map<std::string, double> DetectorTask::evaluate() {
+  std::map<std::string, double> out;
+  if (eval_.images.empty()) return out;
+  DetectionDataset subset = eval_;
+  if (options_.eval_max_images > 0 && static_cast<int64_t>(subset.images.size()) > options_.eval_max_images) {
+    subset.images.resize(options_.eval_max_images);
+  }
+  auto dets = detect_dataset(model_, subset);
+  auto result = voc_evaluate(subset, dets);
+  out["mAP"] = std::isfinite(result.map) ? result.map : 0.0;
+  for (const auto& c : result.per_class) {
+    if (std::isfinite(c.ap)) out["AP_" + c.name] = c.ap;
+  }
+  return out;
+}
+
+}  // namespace seer::detection::training

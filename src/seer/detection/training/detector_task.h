@@ -1,0 +1,69 @@
+// Training a two-stage detector with seer's one training loop (core/trainer.h): one step is one
+// batch of images through the detector, returning its named losses; evaluation runs the
+// detector over the evaluation split and scores it with the devkit's VOC07 mAP (logged as
+// "mAP" plus "AP_<class>", so metrics.jsonl holds the curve of mAP against training time).
+//
+// Schedules:
+//   joint        approximate joint training: RPN and head losses summed, one backward.
+//   alternating  the paper's 4 steps, each a quarter of the run: (1) backbone + RPN on the RPN
+//                loss; (2) backbone + head on the head loss with the proposals of the network
+//                as it stands (the paper trains step 2 from a fresh copy of the initial
+//                backbone; seer continues the step-1 backbone, as the paper's step 3 would
+//                copy it back anyway); (3) the shared convs frozen, the RPN's own layers
+//                fine-tuned; (4) the shared convs still frozen, the head's own layers fine-tuned.
+//                Frozen parts get no gradient (so no update, no weight decay) and are kept in
+//                eval mode.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "seer/core/trainer.h"
+#include "seer/detection/data/dataset.h"
+#include "seer/detection/models/faster_rcnn.h"
+#include "seer/detection/training/batch_loader.h"
+
+namespace seer::detection::training {
+
+enum class Schedule { kJoint, kAlternating };
+Schedule parse_schedule(const std::string& name);  // "joint" | "alternating"
+
+struct DetectorTaskOptions {
+  Schedule schedule = Schedule::kJoint;
+  int64_t total_steps = 1;       // for the alternating schedule's phases
+  int64_t eval_max_images = 0;   // evaluate on at most this many images (0: all)
+};
+
+class DetectorTask : public TrainTask {
+ public:
+  DetectorTask(models::FasterRcnn model, std::unique_ptr<BatchLoader> train, DetectionDataset eval,
+               DetectorTaskOptions options, c10::Device device);
+
+  torch::nn::Module& model() override { return *model_; }
+  std::string model_kind() const override { return models::kFasterRcnnKind; }
+  nlohmann::json model_config() const override { return model_->config().to_json(); }
+  std::map<std::string, torch::Tensor> train_step(int64_t step) override;
+  std::map<std::string, double> evaluate() override;
+  int64_t items_per_step() const override { return train_->images_per_batch(); }
+  std::string item_unit() const override { return "img"; }
+  void set_train_mode() override;
+
+  // The phase (0..3) of the alternating schedule at `step`; 0 for joint training.
+  int phase(int64_t step) const;
+
+ private:
+  void enter_phase(int phase);
+
+  models::FasterRcnn model_;
+  std::unique_ptr<BatchLoader> train_;
+  DetectionDataset eval_;
+  DetectorTaskOptions options_;
+  c10::Device device_;
+  int current_phase_ = -1;
+};
+
+// Detections of every image of `data` (their own pixel coordinates), for evaluation.
+std::vector<Detection> detect_dataset(models::FasterRcnn& model, const DetectionDataset& data,
+                                      int64_t max_images = 0, bool progress = false);
+
+}  // namespace seer::detection::training
