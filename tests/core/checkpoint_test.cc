@@ -94,6 +94,69 @@ TEST(Checkpoint, OptimizerStateRoundTrips) {
             "step-00000010.optim");
 }
 
+TEST(ModelLoading, AnotherKindIsAnErrorNamingFileAndKinds) {
+  testing::ScratchDir dir;
+  Tiny a;
+  save_model_file(dir / "m.pt", ModelFile{"textcnn", {}, state_dict(*a), {}});
+  EXPECT_EQ(testing::error_of([&] { load_model_file_of_kind(dir / "m.pt", "tiny", "tiny net"); }),
+            (dir / "m.pt").string() + ": is a 'textcnn' model, not a tiny net");
+  EXPECT_EQ(load_model_file_of_kind(dir / "m.pt", "textcnn", "text CNN").kind, "textcnn");
+  EXPECT_THROW(load_model_file_of_kind(dir / "absent.pt", "tiny", "tiny net"), Error);
+}
+
+struct TinyConfig {
+  int hidden = 0;
+  static TinyConfig from_json(const nlohmann::json& j) {
+    TinyConfig c;
+    c.hidden = j.at("hidden").get<int>();  // a JSON error when absent
+    if (c.hidden != 2) throw Error("tiny model config: hidden must be 2");
+    return c;
+  }
+};
+
+TEST(ModelLoading, ConfigErrorsNameTheFile) {
+  const std::filesystem::path path = "runs/x/model.pt";
+  ModelFile file{"tiny", {{"hidden", 3}}, {}, {}};
+  EXPECT_EQ(testing::error_of([&] { parse_model_config(path, file, TinyConfig::from_json); }),
+            "runs/x/model.pt: tiny model config: hidden must be 2");
+  file.config = nlohmann::json::object();
+  auto msg = testing::error_of([&] { parse_model_config(path, file, TinyConfig::from_json); });
+  EXPECT_EQ(msg.rfind("runs/x/model.pt: malformed model config: ", 0), 0u) << msg;
+  EXPECT_TRUE(testing::Contains(msg, "hidden")) << msg;
+  file.config = {{"hidden", 2}};
+  EXPECT_EQ(parse_model_config(path, file, TinyConfig::from_json).hidden, 2);
+  // Any callable: a lambda returning something else.
+  EXPECT_EQ(parse_model_config(path, file, [](const nlohmann::json& j) { return j.size(); }), 1u);
+}
+
+TEST(ModelLoading, RoundTripIntoAFreshModuleInEvalMode) {
+  testing::ScratchDir dir;
+  torch::manual_seed(4);
+  Tiny a;
+  a->bn->running_var.fill_(3.0);
+  save_model_file(dir / "m.pt", ModelFile{"tiny", {{"hidden", 2}}, state_dict(*a), {}});
+
+  ModelFile file = load_model_file_of_kind(dir / "m.pt", "tiny", "tiny net");
+  auto config = parse_model_config(dir / "m.pt", file, TinyConfig::from_json);
+  EXPECT_EQ(config.hidden, 2);
+  torch::manual_seed(5);
+  Tiny b;
+  ASSERT_FALSE(torch::equal(a->fc->weight, b->fc->weight));
+  ASSERT_TRUE(b->is_training());
+  load_for_inference(*b, file, dir / "m.pt", torch::kCPU);
+  EXPECT_TRUE(torch::equal(a->fc->weight, b->fc->weight));
+  EXPECT_TRUE(torch::equal(a->bn->running_var, b->bn->running_var));
+  EXPECT_FALSE(b->is_training());
+  EXPECT_FALSE(b->bn->is_training());
+  EXPECT_EQ(b->fc->weight.device().type(), torch::kCPU);
+  // A state that does not fit names the file.
+  file.state.erase("fc.bias");
+  Tiny c;
+  EXPECT_TRUE(testing::Contains(
+      testing::error_of([&] { load_for_inference(*c, file, dir / "m.pt", torch::kCPU); }),
+      (dir / "m.pt").string() + ": missing tensor 'fc.bias'"));
+}
+
 // Python's torch.load reads seer's model files (when Debian's python3-torch is installed).
 TEST(Checkpoint, PythonTorchLoadReadsModelFile) {
   if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {

@@ -1,10 +1,13 @@
 #include "seer/core/trainer.h"
 
+#include <limits>
+
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "seer/core/checkpoint.h"
+#include "seer/core/error.h"
 #include "seer/core/metrics_log.h"
 #include "test_support.h"
 
@@ -143,6 +146,177 @@ TEST(Trainer, MaxMinutesStopsCleanlyWithModelAndCheckpoint) {
   ASSERT_TRUE(run.latest_checkpoint().has_value());
   EXPECT_EQ(load_model_file(*run.latest_checkpoint()).extra.at("step").item<int64_t>(),
             r.steps_done);
+}
+
+// loss = sum(weight) + sum(bias) of a Linear(2, 1): every gradient is 1, so SGD moves each
+// parameter by exactly its group's learning rate per step. "step" is the step index, to check
+// the logged means by hand; step `nan_at` returns a NaN loss.
+class SumTask : public TrainTask {
+ public:
+  SumTask() {
+    torch::manual_seed(3);
+    net_ = torch::nn::Linear(2, 1);
+  }
+  torch::nn::Module& model() override { return *net_; }
+  std::string model_kind() const override { return "sum"; }
+  nlohmann::json model_config() const override { return nlohmann::json::object(); }
+  std::map<std::string, torch::Tensor> train_step(int64_t step) override {
+    auto loss = net_->weight.sum() + net_->bias.sum();
+    if (step == nan_at) loss = loss * std::numeric_limits<float>::quiet_NaN();
+    return {{"loss", loss}, {"step", torch::tensor(step, torch::kInt64)}};
+  }
+  std::map<std::string, double> evaluate() override { return {}; }
+  torch::nn::Linear net_{nullptr};
+  int64_t nan_at = -1;
+};
+
+LrSchedule constant(double lr) {
+  LrScheduleOptions s;
+  s.base_lr = lr;
+  return LrSchedule(s);
+}
+
+TEST(Trainer, LrMultipliersScaleEachParameterGroup) {
+  testing::ScratchDir dir;
+  RunDir run = RunDir::create("sum", dir / "run");
+  SumTask task;
+  const auto w0 = task.net_->weight.detach().clone(), b0 = task.net_->bias.detach().clone();
+  // Weights in group 0, the bias in group 1 (py-faster-rcnn: biases at 2x the learning rate).
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<torch::Tensor>{task.net_->weight});
+  groups.emplace_back(std::vector<torch::Tensor>{task.net_->bias});
+  torch::optim::SGD opt(groups, torch::optim::SGDOptions(1.0));
+  auto o = quiet(3);
+  o.log_every = 1;
+  o.lr_multipliers = {0.5, 2.0};
+  Trainer(run, o, opt, constant(0.1)).fit(task);
+  EXPECT_DOUBLE_EQ(opt.param_groups()[0].options().get_lr(), 0.05);
+  EXPECT_DOUBLE_EQ(opt.param_groups()[1].options().get_lr(), 0.2);
+  EXPECT_TRUE(torch::allclose(task.net_->weight, w0 - 3 * 0.05));
+  EXPECT_TRUE(torch::allclose(task.net_->bias, b0 - 3 * 0.2));
+  for (const auto& r : MetricsLog::read(run.metrics_path())) {
+    if (r["phase"] == "train") EXPECT_DOUBLE_EQ(r["lr"].get<double>(), 0.05);  // group 0's
+  }
+}
+
+TEST(Trainer, LrMultipliersMustMatchTheParameterGroups) {
+  testing::ScratchDir dir;
+  SumTask task;
+  torch::optim::SGD opt(task.model().parameters(), torch::optim::SGDOptions(0.1));
+  auto o = quiet(3);
+  o.lr_multipliers = {1.0, 2.0};
+  auto msg = testing::error_of([&] { Trainer(RunDir::create("sum", dir / "a"), o, opt, constant(0.1)); });
+  EXPECT_NE(msg.find("2 learning-rate multipliers given, the optimizer has 1 parameter group(s)"),
+            std::string::npos)
+      << msg;
+  o.lr_multipliers = {-1.0};
+  EXPECT_THROW(Trainer(RunDir::create("sum", dir / "b"), o, opt, constant(0.1)), Error);
+  o.lr_multipliers = {2.0};
+  EXPECT_NO_THROW(Trainer(RunDir::create("sum", dir / "c"), o, opt, constant(0.1)));
+}
+
+TEST(Trainer, LoggedMeansAreTheStepsMeans) {
+  testing::ScratchDir dir;
+  RunDir run = RunDir::create("sum", dir / "run");
+  SumTask task;
+  const double loss = (task.net_->weight.sum() + task.net_->bias.sum()).item<double>();
+  torch::optim::SGD opt(task.model().parameters(), torch::optim::SGDOptions(0.0));
+  Trainer(run, quiet(12), opt, constant(0.0)).fit(task);  // logs at 5, 10 and 12
+  std::vector<int64_t> logged;
+  std::vector<double> index_means;
+  for (const auto& r : MetricsLog::read(run.metrics_path())) {
+    if (r["phase"] != "train") continue;
+    logged.push_back(r["step"].get<int64_t>());
+    index_means.push_back(r["index"].get<double>());
+    EXPECT_NEAR(r["loss"].get<double>(), loss, 1e-6);
+  }
+  EXPECT_EQ(logged, (std::vector<int64_t>{5, 10, 12}));
+  // (0+1+2+3+4)/5, (5+...+9)/5, (10+11)/2 -- an int64 scalar averaged as a number.
+  EXPECT_EQ(index_means, (std::vector<double>{2.0, 7.0, 10.5}));
+}
+
+TEST(Trainer, NonFiniteLossStopsBeforeTheUpdate) {
+  testing::ScratchDir dir;
+  RunDir run = RunDir::create("sum", dir / "run");
+  SumTask task;
+  task.nan_at = 3;  // the 4th step; not a log step (log_every 5): the CPU check is every step
+  const auto w0 = task.net_->weight.detach().clone();
+  torch::optim::SGD opt(task.model().parameters(), torch::optim::SGDOptions(0.1));
+  auto msg = testing::error_of([&] { Trainer(run, quiet(10), opt, constant(0.1)).fit(task); });
+  EXPECT_NE(msg.find("training diverged: the loss is nan at step 4"), std::string::npos) << msg;
+  // Three good updates, not the fourth.
+  EXPECT_TRUE(torch::isfinite(task.net_->weight).all().item<bool>());
+  EXPECT_TRUE(torch::allclose(task.net_->weight, w0 - 3 * 0.1));
+}
+
+// A trunk and a head; set_train_mode keeps the trunk (with BatchNorm) frozen in eval mode.
+struct TrunkHeadImpl : torch::nn::Module {
+  TrunkHeadImpl() {
+    trunk = register_module("trunk", torch::nn::Sequential(torch::nn::Linear(4, 4),
+                                                           torch::nn::BatchNorm1d(4)));
+    head = register_module("head", torch::nn::Linear(4, 2));
+  }
+  torch::nn::Sequential trunk{nullptr};
+  torch::nn::Linear head{nullptr};
+};
+TORCH_MODULE(TrunkHead);
+
+class FrozenTrunkTask : public ToyTask {
+ public:
+  FrozenTrunkTask() { torch::manual_seed(5); }
+  torch::nn::Module& model() override { return *net; }
+  void set_train_mode() override {
+    model().train();
+    net->trunk->eval();
+  }
+  std::map<std::string, torch::Tensor> train_step(int64_t step) override {
+    trunk_trained_in_a_step |= net->trunk->is_training();
+    head_eval_in_a_step |= !net->head->is_training();
+    auto [x, y] = data(1000 + step, 32);
+    auto logits = net->head->forward(net->trunk->forward(x));
+    return {{"loss", torch::nn::functional::cross_entropy(logits, y)}};
+  }
+  std::map<std::string, double> evaluate() override {
+    ++evaluations;
+    evaluated_in_eval_mode &= !net->trunk->is_training() && !net->head->is_training();
+    return {{"accuracy", 0.0}};
+  }
+  TrunkHead net;
+  bool trunk_trained_in_a_step = false, head_eval_in_a_step = false, evaluated_in_eval_mode = true;
+  int evaluations = 0;
+};
+
+TEST(Trainer, SetTrainModeHookKeepsAFrozenSubmoduleInEvalMode) {
+  testing::ScratchDir dir;
+  FrozenTrunkTask task;
+  auto bn = task.net->trunk->ptr<torch::nn::BatchNorm1dImpl>(1);
+  const auto mean0 = bn->running_mean.clone();
+  torch::optim::SGD opt(task.net->head->parameters(), torch::optim::SGDOptions(0.1));
+  auto o = quiet(10);
+  o.eval_every = 3;  // evaluations at 3, 6, 9 and the end: each one ends in set_train_mode
+  Trainer(RunDir::create("toy", dir / "run"), o, opt, schedule(10)).fit(task);
+  EXPECT_EQ(task.evaluations, 4);
+  EXPECT_FALSE(task.trunk_trained_in_a_step);
+  EXPECT_FALSE(task.head_eval_in_a_step);
+  EXPECT_TRUE(task.evaluated_in_eval_mode);
+  EXPECT_FALSE(task.net->trunk->is_training());
+  // BatchNorm in eval mode keeps its statistics.
+  EXPECT_TRUE(torch::equal(bn->running_mean, mean0));
+}
+
+TEST(Trainer, CheckpointsKeepTheCudaRngStatesWhenThereIsCuda) {
+  testing::ScratchDir dir;
+  RunDir run = RunDir::create("sum", dir / "run");
+  SumTask task;
+  torch::optim::SGD opt(task.model().parameters(), torch::optim::SGDOptions(0.1));
+  Trainer(run, quiet(2), opt, constant(0.1)).fit(task);
+  auto extra = load_model_file(*run.latest_checkpoint()).extra;
+  EXPECT_EQ(extra.count("rng_cpu"), 1u);
+  // A CPU-only build or machine: no CUDA state, and resuming (which restores states) works.
+  EXPECT_EQ(extra.count("rng_cuda_0"), torch::cuda::is_available() ? 1u : 0u);
+  auto o = quiet(4);
+  o.resume = true;
+  EXPECT_EQ(Trainer(run, o, opt, constant(0.1)).fit(task).start_step, 2);
 }
 
 }  // namespace

@@ -135,20 +135,10 @@ std::map<std::string, double> CaptchaTask::evaluate() {
 }
 
 CaptchaReader load_captcha_reader(const std::filesystem::path& model, c10::Device device) {
-  ModelFile file = load_model_file(model);
-  if (file.kind != kModelKind) {
-    throw file_error(model.string(), "is a '" + file.kind + "' model, not a captcha reader");
-  }
-  CaptchaModelConfig config;
-  try {
-    config = CaptchaModelConfig::from_json(file.config);
-  } catch (const Error& e) {
-    throw file_error(model.string(), e.what());
-  }
+  ModelFile file = load_model_file_of_kind(model, kModelKind, "captcha reader");
+  auto config = parse_model_config(model, file, CaptchaModelConfig::from_json);
   CaptchaNet net(config.net);
-  load_state_dict(*net, file.state, model.string());
-  net->to(device);
-  net->eval();
+  load_for_inference(*net, file, model, device);
   return CaptchaReader{config, LabelCodec(config.charset, config.net.length), net, device};
 }
 

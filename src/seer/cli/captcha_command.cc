@@ -112,8 +112,6 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
       {"epochs", f.epochs},
       {"steps", steps},
       {"lr", f.common.lr > 0 ? f.common.lr : 3e-3},
-      {"lr_schedule", f.common.lr_schedule.empty() ? "onecycle" : f.common.lr_schedule},
-      {"warmup", f.common.warmup},
       {"eval_every", f.common.eval_every},
       {"checkpoint_every", f.common.checkpoint_every},
       {"log_every", f.common.log_every},
@@ -124,6 +122,7 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
       {"seed", f.common.seed},
       {"net", net.to_json()},
   };
+  add_schedule_config(f.common, c, "onecycle");
   parse_train_mode(f.mode);
   return c;
 }

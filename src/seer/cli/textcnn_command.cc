@@ -68,7 +68,7 @@ nlohmann::json train_config(const TrainTextCnnFlags& f) {
   if (!(f.unknown_range >= 0)) throw Error("--unknown-range must be >= 0 (0: matched variance)");
   if (!(f.vectors_range >= 0)) throw Error("--vectors-range must be >= 0 (0: vectors as read)");
   if (f.epochs < 1 && f.common.steps == 0) throw Error("--epochs must be >= 1");
-  return {
+  nlohmann::json c = {
       {"task", "textcnn"},
       {"data", f.data},
       {"test", f.test},
@@ -84,14 +84,14 @@ nlohmann::json train_config(const TrainTextCnnFlags& f) {
       {"lowercase", !f.keep_case},
       {"steps", f.common.steps},  // 0: epochs * steps per epoch, per fold
       {"lr", f.common.lr > 0 ? f.common.lr : 1.0},
-      {"lr_schedule", f.common.lr_schedule.empty() ? "constant" : f.common.lr_schedule},
-      {"warmup", f.common.warmup},
       {"eval_every", f.common.eval_every},
       {"checkpoint_every", f.common.checkpoint_every},
       {"log_every", f.common.log_every},
       {"seed", f.common.seed},
       {"net", net.to_json()},
   };
+  add_schedule_config(f.common, c, "constant");
+  return c;
 }
 
 struct SplitResult {

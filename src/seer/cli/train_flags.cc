@@ -25,8 +25,18 @@ void add_train_flags(CLI::App* app, TrainFlags& f) {
                   "Stop cleanly (checkpoint and model saved) after this much wall time");
   app->add_option("--steps", f.steps, "Optimisation steps");
   app->add_option("--lr", f.lr, "Peak learning rate");
-  app->add_option("--lr-schedule", f.lr_schedule, "constant, step, cosine, linear or onecycle");
+  app->add_option("--lr-schedule", f.lr_schedule,
+                  "constant, step, multistep, cosine, linear or onecycle");
   app->add_option("--warmup", f.warmup, "Linear warm-up steps");
+  app->add_option("--lr-step-size", f.lr_step_size,
+                  "step schedule: multiply the learning rate by --lr-gamma every N steps")
+      ->capture_default_str();
+  app->add_option("--lr-gamma", f.lr_gamma, "step / multistep schedule: decay factor, in (0, 1]")
+      ->capture_default_str();
+  app->add_option("--lr-milestones", f.lr_milestones,
+                  "multistep schedule: steps at which the learning rate is multiplied by "
+                  "--lr-gamma (ascending, e.g. 50000,60000)")
+      ->delimiter(',');
   app->add_option("--eval-every", f.eval_every, "Evaluate every N steps");
   app->add_option("--checkpoint-every", f.checkpoint_every, "Checkpoint every N steps");
   app->add_option("--log-every", f.log_every, "Write a metrics line every N steps")
@@ -60,6 +70,19 @@ void validate_train_flags(const TrainFlags& f) {
   if (f.steps < 0) throw Error("--steps must be >= 0 (0: the task's default)");
   if (!(f.lr >= 0 && std::isfinite(f.lr))) throw Error("--lr must be a positive learning rate (0: the task's default)");
   if (f.warmup < 0) throw Error("--warmup must be >= 0");
+  if (f.lr_step_size < 1) throw Error("--lr-step-size must be >= 1");
+  if (!(f.lr_gamma > 0 && f.lr_gamma <= 1)) throw Error("--lr-gamma must be in (0, 1]");
+  for (size_t i = 0; i < f.lr_milestones.size(); ++i) {
+    if (f.lr_milestones[i] < 1 || (i > 0 && f.lr_milestones[i] <= f.lr_milestones[i - 1])) {
+      throw Error("--lr-milestones must be ascending steps > 0 (e.g. 50000,60000)");
+    }
+  }
+  if (f.lr_schedule == "multistep" && f.lr_milestones.empty()) {
+    throw Error("--lr-schedule multistep needs --lr-milestones");
+  }
+  if (!f.lr_milestones.empty() && f.lr_schedule != "multistep") {
+    throw Error("--lr-milestones needs --lr-schedule multistep");
+  }
   if (f.eval_every < 0 || f.checkpoint_every < 0) throw Error("--eval-every and --checkpoint-every must be >= 0");
   if (f.log_every < 1) throw Error("--log-every must be >= 1");
   if (!(f.max_minutes >= 0)) throw Error("--max-minutes must be >= 0 (0: no limit)");
@@ -122,13 +145,13 @@ TrainerOptions trainer_options(const TrainFlags& flags, const nlohmann::json& co
   return o;
 }
 
-LrScheduleOptions schedule_options(const nlohmann::json& config) {
-  LrScheduleOptions s;
-  s.kind = config.at("lr_schedule").get<std::string>();
-  s.base_lr = config.at("lr").get<double>();
-  s.total_steps = config.at("steps").get<int64_t>();
-  s.warmup_steps = config.value("warmup", int64_t{0});
-  return s;
+void add_schedule_config(const TrainFlags& flags, nlohmann::json& config,
+                         const std::string& default_kind) {
+  config["lr_schedule"] = flags.lr_schedule.empty() ? default_kind : flags.lr_schedule;
+  config["warmup"] = flags.warmup;
+  config["lr_step_size"] = flags.lr_step_size;
+  config["lr_gamma"] = flags.lr_gamma;
+  config["lr_milestones"] = flags.lr_milestones;
 }
 
 void report_training(const RunDir& run, const TrainResult& result, bool json) {

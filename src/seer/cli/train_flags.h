@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,9 @@ struct TrainFlags {
   double lr = 0;                   // --lr (0: the task's default)
   std::string lr_schedule = "";    // --lr-schedule ("" : the task's default)
   int64_t warmup = 0;              // --warmup steps
+  int64_t lr_step_size = 1000;     // --lr-step-size (step schedule)
+  double lr_gamma = 0.1;           // --lr-gamma (step / multistep decay factor)
+  std::vector<int64_t> lr_milestones;  // --lr-milestones A,B,... (multistep)
   int64_t eval_every = 0;          // --eval-every (0: the task's default)
   int64_t checkpoint_every = 0;    // --checkpoint-every (0: the task's default)
   int64_t log_every = 20;          // --log-every
@@ -63,8 +67,14 @@ class DiscardRunOnFailure {
   bool armed_;
 };
 
+// The schedule's flags into a task's train config, in one call: "lr_schedule" (--lr-schedule,
+// else `default_kind`), "warmup", "lr_step_size", "lr_gamma", "lr_milestones" (read back by
+// schedule_options(config), core/lr_schedule.h). The task writes "lr" and "steps" itself.
+void add_schedule_config(const TrainFlags& flags, nlohmann::json& config,
+                         const std::string& default_kind);
+
 TrainerOptions trainer_options(const TrainFlags& flags, const nlohmann::json& config);
-LrScheduleOptions schedule_options(const nlohmann::json& config);
+using seer::schedule_options;  // LrScheduleOptions schedule_options(const nlohmann::json& config)
 
 // Prints the end of a training run for a person (stderr) or as JSON (stdout).
 void report_training(const RunDir& run, const TrainResult& result, bool json);

@@ -125,6 +125,22 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   return file;
 }
 
+ModelFile load_model_file_of_kind(const std::filesystem::path& path, const std::string& kind,
+                                  const std::string& what) {
+  ModelFile file = load_model_file(path);
+  if (file.kind != kind) {
+    throw file_error(path.string(), "is a '" + file.kind + "' model, not a " + what);
+  }
+  return file;
+}
+
+void load_for_inference(torch::nn::Module& module, const ModelFile& file,
+                        const std::filesystem::path& path, c10::Device device) {
+  load_state_dict(module, file.state, path.string());
+  module.to(device);
+  module.eval();
+}
+
 std::filesystem::path optimizer_path_for(const std::filesystem::path& checkpoint) {
   auto p = checkpoint;
   p.replace_extension(".optim");

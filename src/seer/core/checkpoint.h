@@ -13,9 +13,12 @@
 #include <map>
 #include <string>
 
+#include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
+
+#include "seer/core/error.h"
 
 namespace seer {
 
@@ -37,6 +40,35 @@ void load_state_dict(torch::nn::Module& module, const std::map<std::string, torc
 
 void save_model_file(const std::filesystem::path& path, const ModelFile& file);  // atomic
 ModelFile load_model_file(const std::filesystem::path& path);  // seer::Error if not a seer file
+
+// Loading a trained model for inference, the same for every kind of model:
+//   ModelFile file = load_model_file_of_kind(path, kModelKind, "captcha reader");
+//   auto config = parse_model_config(path, file, CaptchaModelConfig::from_json);
+//   CaptchaNet net(config.net);
+//   load_for_inference(*net, file, path, device);
+// A model file of kind `kind`; seer::Error "<path>: is a '<kind in file>' model, not a <what>"
+// for another kind (and load_model_file's errors).
+ModelFile load_model_file_of_kind(const std::filesystem::path& path, const std::string& kind,
+                                  const std::string& what);
+
+// `parse(file.config)` (a task's config from_json); a seer::Error or JSON error it throws comes
+// back as a seer::Error naming the file.
+template <class Parse>
+auto parse_model_config(const std::filesystem::path& path, const ModelFile& file, Parse&& parse)
+    -> decltype(parse(file.config)) {
+  try {
+    return parse(file.config);
+  } catch (const Error& e) {
+    throw file_error(path.string(), e.what());
+  } catch (const nlohmann::json::exception& e) {
+    throw file_error(path.string(), std::string("malformed model config: ") + e.what());
+  }
+}
+
+// Copies file.state into `module` (errors naming `path`, as load_state_dict), moves it to
+// `device` and puts it in eval mode.
+void load_for_inference(torch::nn::Module& module, const ModelFile& file,
+                        const std::filesystem::path& path, c10::Device device);
 
 void save_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer);
 void load_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer);

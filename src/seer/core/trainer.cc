@@ -8,6 +8,7 @@
 #include <set>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -64,24 +65,71 @@ void set_cpu_rng_state(const torch::Tensor& state) {
   gen.set_state(state);
 }
 
-// Running means of a step's named scalars between two log lines.
+// CUDA generators' states by device ("rng_cuda_<index>"); none without CUDA. A CUDA device's
+// generator is reached through the ATen context (no CUDA headers: this builds without CUDA).
+at::Generator cuda_generator(int64_t index) {
+  return at::globalContext().defaultGenerator(
+      c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(index)));
+}
+
+std::map<std::string, torch::Tensor> cuda_rng_states() {
+  std::map<std::string, torch::Tensor> out;
+  if (!torch::cuda::is_available()) return out;
+  for (int64_t d = 0; d < static_cast<int64_t>(torch::cuda::device_count()); ++d) {
+    auto gen = cuda_generator(d);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    out["rng_cuda_" + std::to_string(d)] = gen.get_state();
+  }
+  return out;
+}
+
+// Restores the states cuda_rng_states() kept, for the devices this process has (a run
+// resumed on a machine without CUDA ignores them).
+void set_cuda_rng_states(const std::map<std::string, torch::Tensor>& extra) {
+  if (!torch::cuda::is_available()) return;
+  for (int64_t d = 0; d < static_cast<int64_t>(torch::cuda::device_count()); ++d) {
+    auto it = extra.find("rng_cuda_" + std::to_string(d));
+    if (it == extra.end()) continue;
+    auto gen = cuda_generator(d);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(it->second);
+  }
+}
+
+// Running means of a step's named scalars between two log lines, summed as float64 tensors
+// on their device; read back (one transfer for all of them) only by take().
 class Averages {
  public:
   void add(const std::map<std::string, torch::Tensor>& values) {
-    for (const auto& [name, t] : values) sums_[name] += t.detach().item<double>();
+    for (const auto& [name, t] : values) {
+      auto v = t.detach().to(torch::kFloat64);
+      auto it = sums_.find(name);
+      if (it == sums_.end()) sums_.emplace(name, v.clone());
+      else it->second = it->second + v;  // out of place: never writes into the task's tensors
+    }
     ++count_;
   }
   bool empty() const { return count_ == 0; }
   std::map<std::string, double> take() {
     std::map<std::string, double> out;
-    for (const auto& [name, s] : sums_) out[name] = s / count_;
+    if (sums_.empty()) {
+      count_ = 0;
+      return out;
+    }
+    std::vector<torch::Tensor> sums;
+    const auto device = sums_.begin()->second.device();
+    for (const auto& [name, s] : sums_) sums.push_back(s.reshape({}).to(device));
+    auto values = torch::stack(sums).to(torch::kCPU);
+    auto v = values.accessor<double, 1>();
+    int64_t i = 0;
+    for (const auto& [name, s] : sums_) out[name] = v[i++] / count_;
     sums_.clear();
     count_ = 0;
     return out;
   }
 
  private:
-  std::map<std::string, double> sums_;
+  std::map<std::string, torch::Tensor> sums_;
   int64_t count_ = 0;
 };
 
@@ -98,10 +146,28 @@ Trainer::Trainer(RunDir run, TrainerOptions options, torch::optim::Optimizer& op
     : run_(std::move(run)), options_(options), optimizer_(optimizer), schedule_(std::move(schedule)) {
   if (options_.steps < 0) throw Error("number of training steps must be >= 0");
   if (options_.log_every < 1) options_.log_every = 1;
+  const size_t groups = optimizer_.param_groups().size();
+  if (options_.lr_multipliers.empty()) options_.lr_multipliers.assign(groups, 1.0);
+  if (options_.lr_multipliers.size() != groups) {
+    throw Error(fmt::format("{} learning-rate multipliers given, the optimizer has {} parameter group(s)",
+                            options_.lr_multipliers.size(), groups));
+  }
+  for (double m : options_.lr_multipliers) {
+    if (!(m >= 0 && std::isfinite(m))) {
+      throw Error(fmt::format("learning-rate multiplier {} is not a finite number >= 0", m));
+    }
+  }
+}
+
+double Trainer::logged_lr(double lr) const {
+  return options_.lr_multipliers.empty() ? lr : lr * options_.lr_multipliers[0];
 }
 
 void Trainer::set_lr(double lr) {
-  for (auto& group : optimizer_.param_groups()) group.options().set_lr(lr);
+  auto& groups = optimizer_.param_groups();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    groups[g].options().set_lr(lr * options_.lr_multipliers[g]);
+  }
 }
 
 void Trainer::save_checkpoint(TrainTask& task, int64_t step) {
@@ -110,6 +176,7 @@ void Trainer::save_checkpoint(TrainTask& task, int64_t step) {
   ModelFile file{task.model_kind(), task.model_config(), state_dict(task.model()), {}};
   file.extra["step"] = torch::tensor(step, torch::kInt64);
   file.extra["rng_cpu"] = cpu_rng_state();
+  for (auto& [key, state] : cuda_rng_states()) file.extra[key] = state;
   file.extra["elapsed"] = torch::tensor(elapsed_before_ + seconds_since(fit_started_), torch::kFloat64);
   save_model_file(path, file);
   run_.prune_checkpoints(options_.keep_checkpoints);
@@ -126,6 +193,7 @@ int64_t Trainer::restore(TrainTask& task) {
   load_state_dict(task.model(), file.state, latest->string());
   load_optimizer(optimizer_path_for(*latest), optimizer_);
   if (auto it = file.extra.find("rng_cpu"); it != file.extra.end()) set_cpu_rng_state(it->second);
+  set_cuda_rng_states(file.extra);
   if (auto it = file.extra.find("elapsed"); it != file.extra.end()) {
     elapsed_before_ = it->second.item<double>();
   }
@@ -157,7 +225,7 @@ TrainResult Trainer::fit(TrainTask& task) {
     torch::NoGradGuard no_grad;
     task.model().eval();
     auto metrics = task.evaluate();
-    task.model().train();
+    task.set_train_mode();
     nlohmann::json record = {{"step", step}, {"phase", "eval"}, {"time", run_time()}};
     for (const auto& [k, v] : metrics) record[k] = v;
     log.append(record);
@@ -169,7 +237,16 @@ TrainResult Trainer::fit(TrainTask& task) {
   std::map<std::string, double> shown;  // latest train averages and eval metric for the bar
   double train_seconds = 0;
   int64_t step = result.start_step;
-  task.model().train();
+  task.set_train_mode();
+  auto every = [](int64_t n, int64_t every) { return every > 0 && n % every == 0; };
+  auto check_finite = [&](const torch::Tensor& loss, int64_t step_number) {
+    if (const double value = loss.detach().item<double>(); !std::isfinite(value)) {
+      throw Error(fmt::format("training diverged: the loss is {} at step {} (a learning rate too high, or "
+                              "non-finite inputs); run folder {}",
+                              value, step_number, run_.root().string()));
+    }
+  };
+  torch::Tensor unchecked_loss;  // the last step's loss when it was not read (GPU runs)
   while (step < options_.steps) {
     const auto step_start = Clock::now();
     const double lr = schedule_.at(step);
@@ -179,11 +256,17 @@ TrainResult Trainer::fit(TrainTask& task) {
     auto loss = out.find("loss");
     if (loss == out.end()) throw std::logic_error("TrainTask::train_step returned no 'loss'");
     // A non-finite loss would turn every parameter into NaN and later numbers into nonsense:
-    // stop before the update (the checkpoints written so far stay good).
-    if (const double value = loss->second.detach().item<double>(); !std::isfinite(value)) {
-      throw Error(fmt::format("training diverged: the loss is {} at step {} (a learning rate too high, or "
-                              "non-finite inputs); run folder {}",
-                              value, step + 1, run_.root().string()));
+    // stop before the update (the checkpoints written so far stay good). Reading the loss
+    // waits for a GPU: there only on the steps that log, evaluate or checkpoint (and after the
+    // last step done, before the final checkpoint).
+    const int64_t next = step + 1;
+    if (loss->second.device().is_cpu() || next == options_.steps ||
+        every(next, options_.log_every) || every(next, options_.eval_every) ||
+        every(next, options_.checkpoint_every)) {
+      check_finite(loss->second, next);
+      unchecked_loss = torch::Tensor();
+    } else {
+      unchecked_loss = loss->second.detach();
     }
     loss->second.backward();
     optimizer_.step();
@@ -196,7 +279,7 @@ TrainResult Trainer::fit(TrainTask& task) {
     const double rate = done_here * task.items_per_step() / std::max(1e-9, train_seconds);
     if (step % options_.log_every == 0 || step == options_.steps) {
       auto means = averages.take();
-      nlohmann::json record = {{"step", step}, {"phase", "train"}, {"lr", lr},
+      nlohmann::json record = {{"step", step}, {"phase", "train"}, {"lr", logged_lr(lr)},
                                {"time", run_time()}, {"items_per_s", rate}};
       for (const auto& [k, v] : means) {
         record[k] = v;
@@ -228,8 +311,9 @@ TrainResult Trainer::fit(TrainTask& task) {
     }
   }
   bar.finish();
+  if (unchecked_loss.defined()) check_finite(unchecked_loss, step);
   if (!averages.empty()) {
-    nlohmann::json record = {{"step", step}, {"phase", "train"}, {"lr", schedule_.at(step - 1)},
+    nlohmann::json record = {{"step", step}, {"phase", "train"}, {"lr", logged_lr(schedule_.at(step - 1))},
                              {"time", run_time()}};
     for (const auto& [k, v] : averages.take()) record[k] = v;
     log.append(record);

@@ -4,12 +4,21 @@
 // Trainer owns everything around it: the learning-rate schedule, metrics.jsonl, the progress
 // bar, periodic evaluation, atomic checkpoints, --resume, --max-minutes, Ctrl-C, plots and the
 // final model file.
+//
+// The step's named scalars are summed as (detached) tensors on their device and read back as
+// numbers only when a metrics line is written, so a GPU run does not wait for the GPU every
+// step. A non-finite loss stops the run before the optimizer step that would spread it into
+// the parameters: on every step when the loss is on the CPU (reading it costs nothing there),
+// on other devices only on the steps that write a metrics line, evaluate or checkpoint (a NaN
+// in between has then reached the parameters, and the run stops at the next such step, before
+// a checkpoint could keep them). Checkpoints keep the CPU and (when CUDA is available) CUDA RNG states.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
@@ -25,6 +34,12 @@ class TrainTask {
   virtual ~TrainTask() = default;
 
   virtual torch::nn::Module& model() = 0;
+  // Puts the model into training mode. The Trainer calls this instead of model().train()
+  // before the first step and after every evaluation (which runs in eval mode). Override it
+  // to keep parts of the model in eval mode while training (frozen BatchNorm statistics, a
+  // frozen shared trunk in alternating training): call model().train(), then put those
+  // submodules back with eval().
+  virtual void set_train_mode() { model().train(); }
   // Kind and config written into model files, enough to rebuild the model for inference.
   virtual std::string model_kind() const = 0;
   virtual nlohmann::json model_config() const = 0;
@@ -53,6 +68,12 @@ struct TrainerOptions {
   bool progress = true;           // show the progress bar
   bool handle_sigint = true;      // Ctrl-C: checkpoint, save, stop (a second Ctrl-C kills)
   std::string metric_to_show = "accuracy";  // eval metric shown in the progress bar
+  // One factor per optimizer parameter group: group g trains at schedule.at(step) *
+  // lr_multipliers[g] (e.g. py-faster-rcnn's biases at 2x the learning rate in a second
+  // group). Empty: 1 for every group. A count other than the optimizer's group count, or a
+  // negative or non-finite factor, is a seer::Error when the Trainer is constructed. The "lr"
+  // logged is group 0's.
+  std::vector<double> lr_multipliers;
 };
 
 struct TrainResult {
@@ -78,7 +99,8 @@ class Trainer {
  private:
   void save_checkpoint(TrainTask& task, int64_t step);
   int64_t restore(TrainTask& task);  // returns the step to continue from
-  void set_lr(double lr);
+  void set_lr(double lr);  // lr * lr_multipliers[g] into group g
+  double logged_lr(double lr) const;  // group 0's
 
   RunDir run_;
   std::chrono::steady_clock::time_point fit_started_;

@@ -238,20 +238,10 @@ void TextCnnTask::restore_best() {
 
 // ---- loading --------------------------------------------------------------------------------
 TextClassifier load_text_classifier(const std::filesystem::path& model, c10::Device device) {
-  ModelFile file = load_model_file(model);
-  if (file.kind != kModelKind) {
-    throw file_error(model.string(), "is a '" + file.kind + "' model, not a text CNN");
-  }
-  TextCnnModelConfig config;
-  try {
-    config = TextCnnModelConfig::from_json(file.config);
-  } catch (const Error& e) {
-    throw file_error(model.string(), e.what());
-  }
+  ModelFile file = load_model_file_of_kind(model, kModelKind, "text CNN");
+  auto config = parse_model_config(model, file, TextCnnModelConfig::from_json);
   TextCnn net(config.net);
-  load_state_dict(*net, file.state, model.string());
-  net->to(device);
-  net->eval();
+  load_for_inference(*net, file, model, device);
   auto vocab = config.make_vocabulary();
   return TextClassifier{std::move(config), std::move(vocab), net, device};
 }
