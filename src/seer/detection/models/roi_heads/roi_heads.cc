@@ -105,14 +105,14 @@ RoiHeadsImpl::RoiHeadsImpl(int64_t in_channels, int64_t stride, int64_t num_clas
   }
   if (options_.pool_size < 1 || options_.fc_dim < 1) throw Error("roi heads: pool_size and fc_dim must be >= 1");
   if (options_.head == "fc") {
-    head_ = nn::AnyModule(make_fc_head(in_channels * options_.pool_size * options_.pool_size, options_.fc_dim));
+    head_ = make_fc_head(in_channels * options_.pool_size * options_.pool_size, options_.fc_dim);
   } else if (options_.head == "conv") {
     if (options_.conv_layers < 0 || options_.conv_dim < 1) throw Error("roi heads: bad conv head size");
-    head_ = nn::AnyModule(make_conv_head(in_channels, options_));
+    head_ = make_conv_head(in_channels, options_);
   } else {
     throw Error("roi heads: head must be fc or conv, not '" + options_.head + "'");
   }
-  register_module("head", head_.ptr());
+  register_module("head", head_);
   cls_score_ = register_module("cls_score", nn::Linear(options_.fc_dim, num_classes_ + 1));
   bbox_pred_ = register_module("bbox_pred", nn::Linear(options_.fc_dim, 4 * (num_classes_ + 1)));
   nn::init::normal_(cls_score_->weight, 0.0, 0.01);
@@ -171,7 +171,7 @@ torch::Tensor RoiHeadsImpl::pool(const torch::Tensor& features, const std::vecto
 
 std::pair<torch::Tensor, torch::Tensor> RoiHeadsImpl::predict(const torch::Tensor& features,
                                                               const std::vector<torch::Tensor>& boxes) {
-  auto x = head_.forward(pool(features, boxes));
+  auto x = head_->forward(pool(features, boxes));
   return {cls_score_(x), bbox_pred_(x)};
 }
 

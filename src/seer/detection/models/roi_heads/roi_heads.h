@@ -26,7 +26,7 @@
 
 #include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
-#include <torch/nn/modules/container/any.h>
+#include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
@@ -105,7 +105,7 @@ class RoiHeadsImpl : public torch::nn::Module {
   int64_t num_classes_;
   RoiHeadsOptions options_;
   BoxCoder coder_;
-  torch::nn::AnyModule head_;
+  torch::nn::Sequential head_{nullptr};
   torch::nn::Linear cls_score_{nullptr}, bbox_pred_{nullptr};
 };
 TORCH_MODULE(RoiHeads);
