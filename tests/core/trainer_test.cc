@@ -79,6 +79,7 @@ TEST(Trainer, LearnsAndWritesRunFolder) {
   EXPECT_TRUE(std::filesystem::exists(run.root() / "model.json"));
   EXPECT_TRUE(std::filesystem::exists(run.plots_dir() / "loss.png"));
   EXPECT_TRUE(std::filesystem::exists(run.plots_dir() / "accuracy.png"));
+  EXPECT_TRUE(std::filesystem::exists(run.plots_dir() / "eval_vs_time.png"));
   auto records = MetricsLog::read(run.metrics_path());
   int evals = 0;
   double first_loss = -1, last_loss = -1;

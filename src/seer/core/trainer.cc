@@ -350,7 +350,23 @@ void Trainer::write_plots(const RunDir& run) {
     Series s{"train " + name, std::move(xy.first), std::move(xy.second)};
     (name.find("loss") != std::string::npos ? losses : metrics).push_back(std::move(s));
   }
+  // The evaluations against wall time too (minutes since the run began, resumes included):
+  // what a --max-minutes budget buys.
+  std::map<double, double> minutes_at_step;
+  if (auto it = eval.find("time"); it != eval.end()) {
+    for (size_t i = 0; i < it->second.first.size(); ++i) minutes_at_step[it->second.first[i]] = it->second.second[i] / 60;
+  }
+  std::vector<Series> by_time;
   for (auto& [name, xy] : eval) {
+    if (name == "time") continue;
+    Series timed{"eval " + name, {}, {}};
+    for (size_t i = 0; i < xy.first.size(); ++i) {
+      if (auto t = minutes_at_step.find(xy.first[i]); t != minutes_at_step.end()) {
+        timed.x.push_back(t->second);
+        timed.y.push_back(xy.second[i]);
+      }
+    }
+    if (name.find("loss") == std::string::npos) by_time.push_back(std::move(timed));
     Series s{"eval " + name, std::move(xy.first), std::move(xy.second)};
     (name.find("loss") != std::string::npos ? losses : metrics).push_back(std::move(s));
   }
@@ -363,6 +379,13 @@ void Trainer::write_plots(const RunDir& run) {
   metric_plot.title = "accuracy";
   metric_plot.y_label = "accuracy";
   write_line_plot(run.plots_dir() / "accuracy.png", metrics, metric_plot);
+  if (!by_time.empty()) {
+    LinePlotOptions time_plot;
+    time_plot.title = "evaluation against training time";
+    time_plot.x_label = "minutes (wall, evaluations included)";
+    time_plot.y_label = "metric";
+    write_line_plot(run.plots_dir() / "eval_vs_time.png", by_time, time_plot);
+  }
 }
 
 }  // namespace seer

@@ -1,5 +1,6 @@
 // PASCAL-VOC datasets as labelImg writes them: reading a folder into a DetectionDataset, and
-// writing one image's annotation back as labelImg-compatible XML.
+// writing one image's annotation back as labelImg-compatible XML. (read_detection_folder in
+// folder.h also reads plain labelImg folders, with the same rules for each file.)
 //
 // Layout read by read_voc(root):
 //   root/Annotations/<id>.xml        one per image (the id is the file's stem)
