@@ -150,7 +150,7 @@ TEST(Trainer, MaxMinutesStopsCleanlyWithModelAndCheckpoint) {
 }
 
 // loss = sum(weight) + sum(bias) of a Linear(2, 1): every gradient is 1, so SGD moves each
-// parameter by exactly its group's learning rate per step. "step" is the step index, to check
+// parameter by exactly its group's learning rate per step. "index" is the step index, to check
 // the logged means by hand; step `nan_at` returns a NaN loss.
 class SumTask : public TrainTask {
  public:
@@ -164,7 +164,7 @@ class SumTask : public TrainTask {
   std::map<std::string, torch::Tensor> train_step(int64_t step) override {
     auto loss = net_->weight.sum() + net_->bias.sum();
     if (step == nan_at) loss = loss * std::numeric_limits<float>::quiet_NaN();
-    return {{"loss", loss}, {"step", torch::tensor(step, torch::kInt64)}};
+    return {{"loss", loss}, {"index", torch::tensor(step, torch::kInt64)}};
   }
   std::map<std::string, double> evaluate() override { return {}; }
   torch::nn::Linear net_{nullptr};
@@ -250,14 +250,25 @@ TEST(Trainer, NonFiniteLossStopsBeforeTheUpdate) {
   EXPECT_TRUE(torch::allclose(task.net_->weight, w0 - 3 * 0.1));
 }
 
-// A trunk and a head; set_train_mode keeps the trunk (with BatchNorm) frozen in eval mode.
+// A trunk (with BatchNorm) and a head; FrozenTrunkTask's set_train_mode keeps the trunk frozen
+// in eval mode.
+struct TrunkImpl : torch::nn::Module {
+  TrunkImpl() {
+    fc = register_module("fc", torch::nn::Linear(4, 4));
+    bn = register_module("bn", torch::nn::BatchNorm1d(4));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return bn->forward(fc->forward(x)); }
+  torch::nn::Linear fc{nullptr};
+  torch::nn::BatchNorm1d bn{nullptr};
+};
+TORCH_MODULE(Trunk);
+
 struct TrunkHeadImpl : torch::nn::Module {
   TrunkHeadImpl() {
-    trunk = register_module("trunk", torch::nn::Sequential(torch::nn::Linear(4, 4),
-                                                           torch::nn::BatchNorm1d(4)));
+    trunk = register_module("trunk", Trunk());
     head = register_module("head", torch::nn::Linear(4, 2));
   }
-  torch::nn::Sequential trunk{nullptr};
+  Trunk trunk{nullptr};
   torch::nn::Linear head{nullptr};
 };
 TORCH_MODULE(TrunkHead);
@@ -290,7 +301,7 @@ class FrozenTrunkTask : public ToyTask {
 TEST(Trainer, SetTrainModeHookKeepsAFrozenSubmoduleInEvalMode) {
   testing::ScratchDir dir;
   FrozenTrunkTask task;
-  auto bn = task.net->trunk->ptr<torch::nn::BatchNorm1dImpl>(1);
+  auto bn = task.net->trunk->bn;
   const auto mean0 = bn->running_mean.clone();
   torch::optim::SGD opt(task.net->head->parameters(), torch::optim::SGDOptions(0.1));
   auto o = quiet(10);
@@ -301,6 +312,7 @@ TEST(Trainer, SetTrainModeHookKeepsAFrozenSubmoduleInEvalMode) {
   EXPECT_FALSE(task.head_eval_in_a_step);
   EXPECT_TRUE(task.evaluated_in_eval_mode);
   EXPECT_FALSE(task.net->trunk->is_training());
+  EXPECT_FALSE(bn->is_training());
   // BatchNorm in eval mode keeps its statistics.
   EXPECT_TRUE(torch::equal(bn->running_mean, mean0));
 }
