@@ -20,7 +20,9 @@
 #   THREADS [2]  BATCH [2]  SEED [1]
 #   EVAL_AT [15,30,60]: minutes of training time at which the test split is evaluated
 #   MINUTES [last EVAL_AT point + 30]: wall budget of each tool's run, evaluations included
-#   TOOLS ["peer seer"]: which sides to run (seer's side is a placeholder until its detector lands)
+#   TOOLS ["peer seer"]: which sides to run
+#   SEER_STEPS [2000]: the length of seer's schedule (cosine after warm-up), about what the last
+#     EVAL_AT point allows; SEER_ARGS [--anchors auto]: more flags for `seer detect train`
 #   PEER_ARGS [""]: more flags for bench/detection_peer.py (e.g. "--rpn-post-nms-test 300")
 #   OUT [bench/out/detection]  DOC [docs/BENCHMARKS.md]
 #   SKIP_BUILD [0]: 1 uses the seer binary as it is (no cmake --build)
@@ -30,7 +32,7 @@ cd "$(dirname "$0")/.."
 
 # The command line as given: the settings set in the environment, then the script and its argument.
 INVOCATION=""
-for v in SEER_DATA VOC BACKBONE MIN_SIZE MAX_SIZE THREADS BATCH SEED EVAL_AT MINUTES TOOLS PEER_ARGS \
+for v in SEER_DATA VOC BACKBONE MIN_SIZE MAX_SIZE THREADS BATCH SEED EVAL_AT MINUTES TOOLS PEER_ARGS SEER_STEPS SEER_ARGS \
          OUT DOC SKIP_BUILD; do
   if [ -n "${!v+x}" ]; then
     if [[ "${!v}" =~ ^[A-Za-z0-9_./:,+=-]+$ ]]; then INVOCATION+="$v=${!v} "; else INVOCATION+="$v=\"${!v}\" "; fi
@@ -39,7 +41,6 @@ done
 INVOCATION+="bench/detection_bench.sh${1:+ $1}"
 
 BUILD=${1:-build}
-# shellcheck disable=SC2034  # used by the seer side once it is filled in
 SEER=$BUILD/seer
 PY=/usr/bin/python3   # Debian's python, the one with python3-torch and python3-torchvision
 BACKBONE=${BACKBONE:-resnet18-c4}
@@ -53,6 +54,8 @@ LAST_POINT=${EVAL_AT##*,}
 MINUTES=${MINUTES:-$("$PY" -c "print(f'{float(\"$LAST_POINT\") + 30:g}')")}
 TOOLS=${TOOLS:-peer seer}
 PEER_ARGS=${PEER_ARGS:-}
+SEER_STEPS=${SEER_STEPS:-2000}
+SEER_ARGS=${SEER_ARGS:---anchors auto}
 OUT=${OUT:-bench/out/detection}
 DOC=${DOC:-docs/BENCHMARKS.md}
 SKIP_BUILD=${SKIP_BUILD:-0}
@@ -90,26 +93,60 @@ if [[ " $TOOLS " == *" peer "* ]]; then
 fi
 
 if [[ " $TOOLS " == *" seer "* ]]; then
+  # seer trains in segments that end at the EVAL_AT points of training time (--max-minutes, then
+  # --resume: the run continues exactly, its schedule spanning SEER_STEPS steps), and each
+  # segment's model is tested by `seer detect test` (devkit results files, VOC07 mAP).
   run=$OUT/seer-$TAG
-  echo "== seer: placeholder, not run yet (bench/detection_bench.sh, to be filled when 'seer detect train --arch faster-rcnn' lands)"
-  # The lead fills this in: the same data, size, threads, batch, seed and budget, with the model
-  # evaluated at each EVAL_AT point of training time, and the numbers written to
-  # $run/result.json with the keys bench/detection_report.py reads (the peer's: tool, backbone,
-  # command, train_images_per_second, inference_seconds_per_image, evals[{minutes,
-  # train_seconds, steps, map, ap{class: AP}, results_dir}], ...). Roughly:
-  #
-  # [ "$SKIP_BUILD" = 1 ] || cmake --build "$BUILD" --target seer_cli -j "$THREADS" >/dev/null
-  # rm -rf "$run"; mkdir -p "$run"
-  # load=$(cut -d' ' -f1 /proc/loadavg)
-  # "$SEER" detect train --arch faster-rcnn --data "$VOC" --split trainval --min-size "$MIN_SIZE" \
-  #   --max-size "$MAX_SIZE" --threads "$THREADS" --batch "$BATCH" --seed "$SEED" \
-  #   --max-minutes "$LAST_POINT" --run "$run/run" --json --no-progress | tail -1 > "$run/train.json"
-  # for each checkpoint at an EVAL_AT point (or the final model.pt):
-  # "$SEER" detect test --model "$run/run/model.pt" --data "$VOC" --split test --threads "$THREADS" \
-  #   --detections "$run/eval-${LAST_POINT}min" --json > "$run/test-${LAST_POINT}min.json"
-  # "$SEER" detect eval --data "$VOC" --split test --detections "$run/eval-${LAST_POINT}min" --metric voc07 --json
-  # (collect train.json and the test-*.json into $run/result.json)
-  # write_meta "$run" "$load"
+  [ "$SKIP_BUILD" = 1 ] || cmake --build "$BUILD" --target seer_cli -j "$THREADS" >/dev/null
+  rm -rf "$run"
+  mkdir -p "$run"
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  echo "== seer $(git rev-parse --short HEAD): resnet-lite, ${MIN_SIZE}x$MAX_SIZE, $THREADS threads, eval at $EVAL_AT min"
+  prev=0
+  commands=()
+  for point in ${EVAL_AT//,/ }; do
+    segment=$("$PY" -c "print(f'{float(\"$point\") - float(\"$prev\"):g}')")
+    resume=()
+    [ "$prev" = 0 ] || resume=(--resume)
+    # shellcheck disable=SC2086  # SEER_ARGS is a list of flags
+    train=("$SEER" detect train --data "$VOC" --split trainval --eval-split none --run "$run/run"
+           --short-side "$MIN_SIZE" --max-long-side "$MAX_SIZE" --threads "$THREADS" --batch "$BATCH"
+           --seed "$SEED" --steps "$SEER_STEPS" $SEER_ARGS --max-minutes "$segment" --no-progress --json)
+    "${train[@]}" "${resume[@]}" | tail -1 > "$run/train-${point}min.json"
+    test=("$SEER" detect test --model "$run/run/model.pt" --data "$VOC" --split test --threads "$THREADS"
+          --out "$run/eval-${point}min" --json)
+    "${test[@]}" | tail -1 > "$run/test-${point}min.json"
+    [ "$prev" = 0 ] && commands+=("${train[*]}" "${test[*]}")
+    prev=$point
+  done
+  "$PY" - "$run" "$BACKBONE" "$MIN_SIZE" "$MAX_SIZE" "$THREADS" "$BATCH" "$EVAL_AT" "${commands[@]}" <<'PY'
+import json, os, sys
+run, backbone, min_size, max_size, threads, batch, eval_at = sys.argv[1:8]
+commands = sys.argv[8:]
+points = [float(p) for p in eval_at.split(",")]
+evals, train_seconds, images = [], 0.0, 0.0
+classes = []
+for p in points:
+    tag = f"{p:g}min"
+    t = json.load(open(os.path.join(run, f"train-{tag}.json")))
+    r = json.load(open(os.path.join(run, f"test-{tag}.json")))
+    train_seconds += t["seconds"]
+    images += t["seconds"] * t["items_per_second"]
+    classes = list(r["ap"].keys())
+    evals.append({"minutes": train_seconds / 60, "requested_minutes": p, "cut_short": False,
+                  "train_seconds": train_seconds, "steps": t["steps"], "map": r["mAP"], "ap": r["ap"],
+                  "inference_seconds_per_image": r["seconds_per_image"],
+                  "results_dir": os.path.join(run, f"eval-{tag}")})
+json.dump({"tool": "seer", "backbone": "resnet-lite (vs " + backbone + ")", "command": "\n".join(commands),
+           "min_size": int(min_size), "max_size": int(max_size), "threads": int(threads), "batch": int(batch),
+           "steps": evals[-1]["steps"] if evals else 0, "train_seconds": train_seconds,
+           "train_images_per_second": images / train_seconds if train_seconds else None,
+           "inference_seconds_per_image": evals[-1]["inference_seconds_per_image"] if evals else None,
+           "classes": classes, "evals": evals, "eval_at_minutes": points, "skipped_eval_points": [],
+           "stopped_by": "last eval point", "error": None},
+          open(os.path.join(run, "result.json"), "w"), indent=1)
+PY
+  write_meta "$run" "$load"
 fi
 
 "$PY" bench/detection_report.py "$OUT" "$DOC"

@@ -166,7 +166,7 @@ void run_eval(const EvalFlags& f) {
     options.use_07_metric = f.metric == "voc07";
     const VocEvalResult r = voc_evaluate(gt, dets, options);
     if (!f.plots.empty()) plots = write_voc_pr_plots(f.plots, r);
-    for (auto& [k, v] : voc_result_json(r).items()) j[k] = v;
+    j.update(voc_result_json(r));
     if (!f.json) print_voc_table(r, gt.images.size(), dets.size());
   }
   if (!plots.empty()) {
