@@ -75,7 +75,10 @@ struct DetectTrainFlags {
   double test_fraction = 0.2;
 };
 
-nlohmann::json train_config(const DetectTrainFlags& f) {
+// The run's config.json. `train_out` receives the training split it read (so that it is read,
+// and its warnings shown, once).
+nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDataset>* train_out) {
+  if (f.data.empty()) throw Error("--data DIR is required (a PASCAL-VOC or labelImg folder)");
   if (f.arch != "faster-rcnn") {
     throw Error("--arch " + f.arch + ": only faster-rcnn is built so far (rcnn, sppnet and fast-rcnn "
                 "come with issue 16)");
@@ -92,7 +95,7 @@ nlohmann::json train_config(const DetectTrainFlags& f) {
   if (!(f.flip >= 0 && f.flip <= 1)) throw Error("--flip must be in [0, 1]");
 
   if (!(f.test_fraction > 0 && f.test_fraction < 1)) throw Error("--test-fraction must be in (0, 1)");
-  const DetectionDataset train = read_split(f.data, f.split, {}, f.test_fraction);
+  const DetectionDataset& train = train_out->emplace(read_split(f.data, f.split, {}, f.test_fraction));
   if (train.classes.empty()) throw Error(f.data + ": the '" + f.split + "' split has no objects to learn from");
   models::FasterRcnnConfig model;
   model.classes = train.classes;
@@ -158,16 +161,20 @@ nlohmann::json train_config(const DetectTrainFlags& f) {
 void run_train(const DetectTrainFlags& f) {
   apply_runtime(f.common);
   const auto device = select_device(f.common.device);
-  nlohmann::json config = train_config(f);
+  // `--resume` alone continues a run with its stored config; with --data a new run can start.
+  std::optional<DetectionDataset> read_train;
+  nlohmann::json config = f.common.resume && f.data.empty() ? nlohmann::json::object() : train_config(f, &read_train);
   std::optional<RunDir> run;
   bool created = false;
   config = open_run("detect", f.common, config, run, &created);
   DiscardRunOnFailure discard(*run, created);
+  if (created && !read_train) throw Error("--data DIR is needed to start a new run in " + run->root().string());
   seed_everything(config.at("seed").get<uint64_t>());
 
   auto model_config = models::FasterRcnnConfig::from_json(config.at("model"));
   const double test_fraction = config.value("test_fraction", 0.2);
-  DetectionDataset train = read_split(config.at("data"), config.at("split"), model_config.classes, test_fraction);
+  DetectionDataset train = created ? std::move(*read_train)
+                                   : read_split(config.at("data"), config.at("split"), model_config.classes, test_fraction);
   DetectionDataset eval;
   const std::string eval_split = config.at("eval_split");
   if (!eval_split.empty() && eval_split != "none") {
@@ -381,8 +388,8 @@ void add_detect_model_commands(CLI::App* detect) {
   auto* t = detect->add_subcommand("train", "Train a detector (Faster R-CNN) on a PASCAL-VOC / labelImg folder");
   add_train_flags(t, tr->common);
   t->add_option("--arch", tr->arch, "Detector: faster-rcnn")->capture_default_str();
-  t->add_option("--data", tr->data, "PASCAL-VOC folder, or a labelImg folder (XML beside the images, or images/ + annotations/)")
-      ->required();
+  t->add_option("--data", tr->data, "PASCAL-VOC folder, or a labelImg folder (XML beside the images, or images/ + annotations/); "
+                "not needed with --resume");
   t->add_option("--split", tr->split, "Training split (ImageSets/Main/<split>.txt)")->capture_default_str();
   t->add_option("--test-fraction", tr->test_fraction,
                 "Folders without ImageSets/Main: the seeded share of images in 'test' (the rest is "

@@ -1,9 +1,13 @@
 // Faster R-CNN end to end on tiny synthetic scenes: the batches, a loss that falls, one image
 // overfitted to near-perfect detections, the alternating schedule's freezing, the model file
 // round trip, --init from a Python-written state_dict, and the `seer detect` commands.
+#include <signal.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -312,6 +316,41 @@ TEST(DetectCli, TrainTestAndImageOnTinyScenes) {
                                       " --steps 2 --no-progress");
   EXPECT_NE(r.code, 0);
   EXPECT_TRUE(seer::testing::Contains(r.out, "--resume"));
+}
+
+TEST(DetectCli, KilledTrainingResumesFromItsLastCheckpoint) {
+  ScratchDir dir;
+  const std::string exe = SEER_EXE;
+  ASSERT_EQ(seer::testing::run_cli(exe, "detect synth --out " + (dir / "scenes").string() +
+                                            " --count 6 --width 160 --height 120 --seed 9").code, 0);
+  const auto run = dir / "run";
+  const std::string args = "detect train --data " + (dir / "scenes").string() + " --split train --eval-split none --run " +
+                           run.string() + " --steps 150 --checkpoint-every 5 --batch 1 --short-side 120 --max-long-side 160"
+                           " --widths 8,16,16,32 --blocks 1,1,1 --anchors 24,48,96:1 --fc-dim 32 --threads 1 --no-progress";
+  const auto pid_file = dir / "pid";
+  ASSERT_EQ(std::system((exe + " " + args + " > " + (dir / "log").string() + " 2>&1 & echo $! > " + pid_file.string()).c_str()), 0);
+  pid_t pid = 0;
+  std::ifstream(pid_file) >> pid;
+  ASSERT_GT(pid, 0);
+  // kill -9 as soon as a checkpoint exists, mid-run.
+  bool checkpointed = false;
+  for (int i = 0; i < 600 && !checkpointed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(run / "checkpoints", ec))
+      if (e.path().extension() == ".pt") checkpointed = true;
+  }
+  ASSERT_TRUE(checkpointed);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_FALSE(std::filesystem::exists(run / "model.pt")) << "the run finished before it was killed";
+  auto r = seer::testing::run_cli(exe, "detect train --run " + run.string() + " --resume --no-progress --threads 1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(seer::testing::Contains(r.out, "resuming"));
+  auto done = seer::testing::last_json(r.out);
+  EXPECT_EQ(done.at("steps"), 150);
+  EXPECT_TRUE(done.at("completed").get<bool>());
+  EXPECT_TRUE(std::filesystem::exists(run / "model.pt"));
 }
 
 }  // namespace
