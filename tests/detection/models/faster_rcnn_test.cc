@@ -141,7 +141,7 @@ TEST(FasterRcnn, LossFallsOnTwoImages) {
     out.at("loss").backward();
     optimizer.step();
     losses.push_back(out.at("loss").item<double>());
-    for (const char* name : {"rpn_cls", "rpn_box", "head_cls", "head_box"}) ASSERT_TRUE(out.count(name)) << name;
+    for (const char* name : {"loss_rpn_cls", "loss_rpn_box", "loss_head_cls", "loss_head_box"}) ASSERT_TRUE(out.count(name)) << name;
   }
   const double first = (losses[0] + losses[1] + losses[2]) / 3;
   const double last = (losses[37] + losses[38] + losses[39]) / 3;

@@ -79,9 +79,9 @@ TEST(RoiHeads, LossOfAZeroHeadIsLogClassesPlusSmoothL1OfTheTargets) {
   s.box_targets = {torch::tensor({{0.5f, -2.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}})};
   auto losses = heads->losses(torch::rand({1, 4, 4, 4}), s);
   // 3 classes (background + 2), logits 0: cross-entropy log 3.
-  EXPECT_NEAR(losses.at("head_cls").item<double>(), std::log(3.0), 1e-6);
+  EXPECT_NEAR(losses.at("loss_head_cls").item<double>(), std::log(3.0), 1e-6);
   // sigma 1: 0.5 * 0.5^2 + (2 - 0.5) = 1.625, over 2 sampled RoIs.
-  EXPECT_NEAR(losses.at("head_box").item<double>(), 1.625 / 2, 1e-6);
+  EXPECT_NEAR(losses.at("loss_head_box").item<double>(), 1.625 / 2, 1e-6);
 }
 
 TEST(RoiHeads, DetectKeepsConfidentBoxesAfterPerClassNms) {

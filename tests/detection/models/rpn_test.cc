@@ -81,8 +81,8 @@ TEST(Rpn, LossOfZeroLogitsIsLogTwoAndPerfectDeltasCostNothing) {
   auto anchors = rpn->anchor_generator().grid_anchors(4, 4, torch::kCPU);
   auto gt = anchors.slice(0, 5, 6).clone();
   auto out = rpn->forward(torch::zeros({1, 8, 4, 4}), {{64, 64}}, {gt}, true);
-  EXPECT_NEAR(out.losses.at("rpn_cls").item<double>(), std::log(2.0), 1e-6);
-  EXPECT_NEAR(out.losses.at("rpn_box").item<double>(), 0.0, 1e-9);
+  EXPECT_NEAR(out.losses.at("loss_rpn_cls").item<double>(), std::log(2.0), 1e-6);
+  EXPECT_NEAR(out.losses.at("loss_rpn_box").item<double>(), 0.0, 1e-9);
   ASSERT_EQ(out.proposals.size(), 1u);
 }
 
@@ -111,7 +111,7 @@ TEST(Rpn, BoxLossIsSmoothL1WithSigmaThreeOverTheSampledAnchors) {
     const double ax = std::abs(dx);
     expected += ax < 1.0 / 9 ? 0.5 * 9 * dx * dx : ax - 0.5 / 9;
   }
-  EXPECT_NEAR(out.losses.at("rpn_box").item<double>(), expected / sampled, 1e-6);
+  EXPECT_NEAR(out.losses.at("loss_rpn_box").item<double>(), expected / sampled, 1e-6);
 }
 
 }  // namespace

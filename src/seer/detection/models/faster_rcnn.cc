@@ -52,11 +52,11 @@ std::map<std::string, torch::Tensor> FasterRcnnImpl::losses(const ImageBatch& ba
   auto proposals = rpn_->forward(features, batch.sizes, gt_boxes, parts.rpn);
   std::map<std::string, torch::Tensor> out = proposals.losses;
   torch::Tensor total = torch::zeros({}, features.options());
-  if (parts.rpn) total = total + out.at("rpn_cls") + out.at("rpn_box");
+  if (parts.rpn) total = total + out.at("loss_rpn_cls") + out.at("loss_rpn_box");
   if (parts.head) {
     auto sampled = roi_heads_->sample_proposals(proposals.proposals, gt_boxes, gt_labels);
     for (auto& [name, value] : roi_heads_->losses(features, sampled)) out[name] = value;
-    total = total + out.at("head_cls") + out.at("head_box");
+    total = total + out.at("loss_head_cls") + out.at("loss_head_box");
   }
   out["loss"] = total;
   return out;

@@ -2,7 +2,7 @@
 // proposal network and a Fast R-CNN RoI head sharing the backbone's feature map.
 //
 // Parts are built from a FasterRcnnConfig (make_faster_rcnn) or passed in through the
-// constructor. Training returns named losses (rpn_cls, rpn_box, head_cls, head_box and their
+// constructor. Training returns named losses (loss_rpn_cls, loss_rpn_box, loss_head_cls, loss_head_box and their
 // sum "loss"); inference returns per-image detections. A model file (kind "faster-rcnn") holds
 // the config: class names, backbone, anchors, RPN and head options and the input normalisation,
 // so `seer detect test / image` rebuild exactly the trained network.

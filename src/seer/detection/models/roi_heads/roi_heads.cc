@@ -182,12 +182,12 @@ std::map<std::string, torch::Tensor> RoiHeadsImpl::losses(const torch::Tensor& f
   std::map<std::string, torch::Tensor> out;
   if (labels.numel() == 0) {
     auto zero = (features.sum() * 0.0);
-    out["head_cls"] = zero;
-    out["head_box"] = zero;
+    out["loss_head_cls"] = zero;
+    out["loss_head_box"] = zero;
     return out;
   }
   auto [logits, deltas] = predict(features, sampled.boxes);
-  out["head_cls"] = torch::cross_entropy_loss(logits, labels);
+  out["loss_head_cls"] = torch::cross_entropy_loss(logits, labels);
   auto fg = torch::nonzero(labels > 0).view(-1);
   if (fg.numel() > 0) {
     auto fg_labels = labels.index_select(0, fg);
@@ -196,9 +196,9 @@ std::map<std::string, torch::Tensor> RoiHeadsImpl::losses(const torch::Tensor& f
     SmoothL1Options l1;
     l1.sigma = 1.0;
     l1.normalizer = static_cast<double>(labels.numel());
-    out["head_box"] = options_.box_loss_weight * smooth_l1_loss(pred, targets.index_select(0, fg), {}, {}, l1);
+    out["loss_head_box"] = options_.box_loss_weight * smooth_l1_loss(pred, targets.index_select(0, fg), {}, {}, l1);
   } else {
-    out["head_box"] = deltas.sum() * 0.0;
+    out["loss_head_box"] = deltas.sum() * 0.0;
   }
   torch::NoGradGuard no_grad;
   auto predicted = logits.argmax(1);

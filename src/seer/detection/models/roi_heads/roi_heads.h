@@ -81,7 +81,7 @@ class RoiHeadsImpl : public torch::nn::Module {
   std::pair<torch::Tensor, torch::Tensor> predict(const torch::Tensor& features,
                                                   const std::vector<torch::Tensor>& boxes);
 
-  // Training: "head_cls", "head_box" losses, and "head_fg_acc" / "head_acc" (not differentiable).
+  // Training: "loss_head_cls", "loss_head_box" losses, and "head_fg_acc" / "head_acc" (not differentiable).
   std::map<std::string, torch::Tensor> losses(const torch::Tensor& features,
                                               const SampledProposals& sampled);
 

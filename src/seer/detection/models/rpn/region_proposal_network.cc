@@ -173,8 +173,8 @@ RpnOutput RegionProposalNetworkImpl::forward(const torch::Tensor& features,
       box_loss = box_loss + smooth_l1_loss(deltas[i].index_select(0, pos), target, {}, {}, l1);
     }
   }
-  out.losses["rpn_cls"] = cls_loss / static_cast<double>(n);
-  out.losses["rpn_box"] = box_loss / static_cast<double>(n);
+  out.losses["loss_rpn_cls"] = cls_loss / static_cast<double>(n);
+  out.losses["loss_rpn_box"] = box_loss / static_cast<double>(n);
   return out;
 }
 

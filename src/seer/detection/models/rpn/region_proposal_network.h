@@ -75,7 +75,7 @@ TORCH_MODULE(RpnHead);
 struct RpnOutput {
   std::vector<torch::Tensor> proposals;         // per image [K_i, 4], detached
   std::vector<torch::Tensor> proposal_scores;   // per image [K_i] objectness probability
-  std::map<std::string, torch::Tensor> losses;  // "rpn_cls", "rpn_box" (training only)
+  std::map<std::string, torch::Tensor> losses;  // "loss_rpn_cls", "loss_rpn_box" (training only)
 };
 
 class RegionProposalNetworkImpl : public torch::nn::Module {
