@@ -42,19 +42,6 @@ void run_synth(const SynthFlags& f) {
 }
 
 // ---- shared: the dataset and the detections -------------------------------------------------
-constexpr const char* kDataHelp =
-    "Detection folder: PASCAL-VOC (Annotations/, JPEGImages/, ImageSets/Main/), images/ + "
-    "annotations/, or images with labelImg's .xml files beside them";
-
-// The seeded split of a folder without ImageSets/Main/ (see detection/data/folder.h).
-void add_seeded_split_flags(CLI::App* cmd, FolderReadOptions& o) {
-  cmd->add_option("--val-fraction", o.val_fraction, "Without ImageSets/Main/: share of the images in val")
-      ->capture_default_str();
-  cmd->add_option("--test-fraction", o.test_fraction, "Without ImageSets/Main/: share of the images in test")
-      ->capture_default_str();
-  cmd->add_option("--split-seed", o.split_seed, "Without ImageSets/Main/: seed of the split")->capture_default_str();
-}
-
 struct DataFlags {
   std::string data;
   std::string split = "test";
@@ -426,6 +413,14 @@ void print_voc_table(const VocEvalResult& r, size_t images, size_t detections) {
                            images, detections);
 }
 
+void add_seeded_split_flags(CLI::App* cmd, FolderReadOptions& o) {
+  cmd->add_option("--val-fraction", o.val_fraction, "Without ImageSets/Main/: share of the images in val")
+      ->capture_default_str();
+  cmd->add_option("--test-fraction", o.test_fraction, "Without ImageSets/Main/: share of the images in test")
+      ->capture_default_str();
+  cmd->add_option("--split-seed", o.split_seed, "Without ImageSets/Main/: seed of the split")->capture_default_str();
+}
+
 void add_detect_command(CLI::App& app) {
   auto* detect = app.add_subcommand(
       "detect",
@@ -505,6 +500,7 @@ void add_detect_command(CLI::App& app) {
               "\"difficult\", ...}}, \"suggested_anchors\", \"default_anchors_coverage\", \"warnings\", ...}");
   c->callback([ck] { run_check(*ck); });
 
+  add_detect_proposals_command(detect);
   add_detect_model_commands(detect);
 }
 

@@ -22,7 +22,9 @@
 #include "seer/detection/eval/draw.h"
 #include "seer/detection/eval/voc_ap.h"
 #include "seer/detection/eval/voc_results.h"
+#include "seer/core/atomic_file.h"
 #include "seer/detection/models/faster_rcnn.h"
+#include "seer/detection/proposals/proposal_file.h"
 #include "seer/detection/training/detector_task.h"
 
 namespace seer::cli {
@@ -68,21 +70,52 @@ struct DetectTrainFlags {
   double weight_decay = 1e-4;
   std::string head = "fc";
   std::string pooler = "align";
+  std::vector<int64_t> spp_levels = models::RoiHeadsOptions{}.spp_levels;
   int64_t fc_dim = 1024;
+  int64_t conv_layers = models::RoiHeadsOptions{}.conv_layers;
+  int64_t conv_dim = models::RoiHeadsOptions{}.conv_dim;
   int64_t rpn_post_nms_test = 300;
   int64_t eval_max_images = 0;
   bool strict_images = false;
   double test_fraction = 0.2;
+  std::string proposals;         // fast-rcnn: the proposals folder (seer detect proposals)
+  int64_t max_proposals = 2000;  // fast-rcnn: proposals per image
+  int64_t rois_per_image = 0;    // RoIs sampled per image for the head (0: 128, fast-rcnn 64)
 };
+
+// fast-rcnn: the proposals of every image of `data` from `dir` (the first `max_per_image`).
+std::vector<std::vector<Box>> read_proposals_for(const std::string& dir, const DetectionDataset& data,
+                                                 int64_t max_per_image) {
+  if (dir.empty())
+    throw Error("fast-rcnn needs --proposals DIR (made by `seer detect proposals --data DIR --out DIR`)");
+  return proposals::read_dataset_proposals(dir, data, static_cast<int>(max_per_image));
+}
+
+// The selective search settings a proposals folder was made with (its proposals.json), so that
+// pictures without a file get the same kind of proposals; the defaults when unknown.
+proposals::SelectiveSearchOptions proposal_settings_of(const std::string& dir) {
+  const fs::path summary = fs::path(dir) / "proposals.json";
+  if (fs::exists(summary)) {
+    try {
+      const auto j = nlohmann::json::parse(read_file(summary));
+      if (j.contains("options")) return proposals::SelectiveSearchOptions::from_json(j.at("options"));
+    } catch (const std::exception&) {
+    }
+  }
+  return {};
+}
 
 // The run's config.json. `train_out` receives the training split it read (so that it is read,
 // and its warnings shown, once).
 nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDataset>* train_out) {
   if (f.data.empty()) throw Error("--data DIR is required (a PASCAL-VOC or labelImg folder)");
-  if (f.arch != "faster-rcnn") {
-    throw Error("--arch " + f.arch + ": only faster-rcnn is built so far (rcnn, sppnet and fast-rcnn "
-                "come with issue 16)");
+  if (f.arch != models::kFasterRcnnKind && f.arch != models::kFastRcnnKind) {
+    throw Error("--arch " + f.arch + ": faster-rcnn or fast-rcnn (rcnn and sppnet come with issue 16)");
   }
+  if (f.arch == models::kFastRcnnKind && f.proposals.empty())
+    throw Error("--arch fast-rcnn needs --proposals DIR (made by `seer detect proposals --data DIR --out DIR`)");
+  if (f.max_proposals < 1) throw Error("--max-proposals must be >= 1");
+  if (f.rois_per_image < 0) throw Error("--rois-per-image must be >= 0");
   training::parse_schedule(f.schedule);
   if (f.batch < 1) throw Error("--batch must be >= 1");
   if (!(f.epochs > 0)) throw Error("--epochs must be > 0");
@@ -98,6 +131,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
   const DetectionDataset& train = train_out->emplace(read_split(f.data, f.split, {}, f.test_fraction));
   if (train.classes.empty()) throw Error(f.data + ": the '" + f.split + "' split has no objects to learn from");
   models::FasterRcnnConfig model;
+  model.arch = f.arch;
   model.classes = train.classes;
   model.backbone.name = f.backbone;
   model.backbone.widths = f.widths;
@@ -123,8 +157,18 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
   }
   model.roi_heads.head = f.head;
   model.roi_heads.pooler = f.pooler;
+  model.roi_heads.spp_levels = f.spp_levels;
   model.roi_heads.fc_dim = f.fc_dim;
+  model.roi_heads.conv_layers = f.conv_layers;
+  model.roi_heads.conv_dim = f.conv_dim;
   model.rpn.post_nms_top_n_test = f.rpn_post_nms_test;
+  if (!model.uses_rpn()) {
+    model.max_proposals = f.max_proposals;
+    model.selective_search = proposal_settings_of(f.proposals);
+    model.roi_heads.batch_per_image = 64;  // the Fast R-CNN paper's 2 images x 64 RoIs
+    read_proposals_for(f.proposals, train, f.max_proposals);  // every training image has its file
+  }
+  if (f.rois_per_image > 0) model.roi_heads.batch_per_image = f.rois_per_image;
   models::make_faster_rcnn(model);  // checks every option before a run folder exists
 
   const auto images = static_cast<double>(train.images.size());
@@ -146,6 +190,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
       {"weight_decay", f.weight_decay},
       {"strict_images", f.strict_images},
       {"eval_max_images", f.eval_max_images},
+      {"proposals", f.proposals},
       {"seed", f.common.seed},
       {"steps", steps},
       {"lr", f.common.lr > 0 ? f.common.lr : 0.02},
@@ -204,13 +249,19 @@ void run_train(const DetectTrainFlags& f) {
   lo.seed = config.at("seed").get<uint64_t>();
   lo.skip_bad_images = !config.value("strict_images", false);
   lo.size_divisible = model->backbone().stride();
-  auto loader = std::make_unique<training::BatchLoader>(train, lo, model_config.input);
+  std::vector<std::vector<Box>> train_proposals, eval_proposals;
+  if (!model_config.uses_rpn()) {
+    const std::string dir = config.value("proposals", "");
+    train_proposals = read_proposals_for(dir, train, model_config.max_proposals);
+    if (!eval.images.empty()) eval_proposals = read_proposals_for(dir, eval, model_config.max_proposals);
+  }
+  auto loader = std::make_unique<training::BatchLoader>(train, lo, model_config.input, std::move(train_proposals));
 
   training::DetectorTaskOptions to;
   to.schedule = training::parse_schedule(config.at("schedule"));
   to.total_steps = config.at("steps").get<int64_t>();
   to.eval_max_images = config.value("eval_max_images", int64_t{0});
-  training::DetectorTask task(model, std::move(loader), eval, to, device);
+  training::DetectorTask task(model, std::move(loader), eval, to, device, std::move(eval_proposals));
 
   // py-faster-rcnn's rule: biases learn at twice the rate, without weight decay.
   const double lr = config.at("lr").get<double>();
@@ -250,6 +301,8 @@ struct DetectTestFlags {
   bool json = false;
   bool progress = true;
   double test_fraction = 0.2;
+  std::string proposals;            // fast-rcnn: the proposals folder (else selective search per image)
+  std::vector<int64_t> svd_ranks;   // truncated SVD of the head's fc layers (fc6, fc7)
 };
 
 void run_test(const DetectTestFlags& f) {
@@ -268,10 +321,21 @@ void run_test(const DetectTestFlags& f) {
     for (auto& b : rebuilt->named_buffers(true)) b.value().copy_(src_buffers[b.key()]);
     model = rebuilt;
   }
+  nlohmann::json svd = nullptr;
+  if (!f.svd_ranks.empty()) {
+    const auto report = model->roi_heads()->truncate_fc(f.svd_ranks);
+    svd = report.to_json();
+    if (!f.json) std::cerr << "truncated SVD: " << report.summary() << "\n";
+  }
   const auto& classes = model->config().classes;
   DetectionDataset data = read_split(f.data, f.split, classes, f.test_fraction);
+  std::vector<std::vector<Box>> props;
+  if (!model->config().uses_rpn()) {
+    if (!f.proposals.empty()) props = read_proposals_for(f.proposals, data, model->config().max_proposals);
+    else if (!f.json) std::cerr << "no --proposals: selective search on every image (its time is counted)\n";
+  }
   const auto start = std::chrono::steady_clock::now();
-  auto dets = training::detect_dataset(model, data, 0, f.progress && !f.json);
+  auto dets = training::detect_dataset(model, data, 0, f.progress && !f.json, props.empty() ? nullptr : &props);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const fs::path out = f.out.empty() ? fs::path(f.model).parent_path() / ("results-" + f.split) : fs::path(f.out);
   write_voc_results(out, f.split, classes, dets);
@@ -284,6 +348,8 @@ void run_test(const DetectTestFlags& f) {
     j["seconds_per_image"] = per_image;
     j["results"] = out.string();
     j["split"] = f.split;
+    j["arch"] = model->config().arch;
+    if (!svd.is_null()) j["svd"] = svd;
     std::cout << j.dump() << std::endl;
   } else {
     print_voc_table(r, data.images.size(), dets.size());
@@ -385,9 +451,17 @@ void run_image(const DetectImageFlags& f) {
 
 void add_detect_model_commands(CLI::App* detect) {
   auto tr = std::make_shared<DetectTrainFlags>();
-  auto* t = detect->add_subcommand("train", "Train a detector (Faster R-CNN) on a PASCAL-VOC / labelImg folder");
+  auto* t = detect->add_subcommand("train", "Train a detector (Faster R-CNN, Fast R-CNN) on a PASCAL-VOC / labelImg folder");
   add_train_flags(t, tr->common);
-  t->add_option("--arch", tr->arch, "Detector: faster-rcnn")->capture_default_str();
+  t->add_option("--arch", tr->arch, "Detector: faster-rcnn (RPN proposals) or fast-rcnn (--proposals from selective search)")
+      ->capture_default_str();
+  t->add_option("--proposals", tr->proposals,
+                "fast-rcnn: the proposals folder of every training and evaluation image (seer detect proposals)");
+  t->add_option("--max-proposals", tr->max_proposals, "fast-rcnn: proposals per image (the first of each)")
+      ->capture_default_str();
+  t->add_option("--rois-per-image", tr->rois_per_image,
+                "RoIs sampled per image for the head, 25% foreground (0: 128; fast-rcnn 64, the paper's)")
+      ->capture_default_str();
   t->add_option("--data", tr->data, "PASCAL-VOC folder, or a labelImg folder (XML beside the images, or images/ + annotations/); "
                 "not needed with --resume");
   t->add_option("--split", tr->split, "Training split (ImageSets/Main/<split>.txt)")->capture_default_str();
@@ -420,8 +494,14 @@ void add_detect_model_commands(CLI::App* detect) {
   t->add_option("--weight-decay", tr->weight_decay, "SGD weight decay (not on biases)")->capture_default_str();
   t->add_option("--head", tr->head, "RoI head: fc (two fc layers) or conv (GroupNorm convs + fc)")
       ->capture_default_str();
-  t->add_option("--pooler", tr->pooler, "align (RoIAlign) or pool (RoI max pooling)")->capture_default_str();
+  t->add_option("--pooler", tr->pooler, "align (RoIAlign), pool (RoI max pooling) or spp (SPP-Net's pyramid)")
+      ->capture_default_str();
+  t->add_option("--spp-levels", tr->spp_levels, "spp: bins per side of each pyramid level")
+      ->delimiter(',')
+      ->capture_default_str();
   t->add_option("--fc-dim", tr->fc_dim, "Width of the head's fc layers")->capture_default_str();
+  t->add_option("--conv-layers", tr->conv_layers, "conv head: 3x3 conv + GroupNorm layers")->capture_default_str();
+  t->add_option("--conv-dim", tr->conv_dim, "conv head: their channels")->capture_default_str();
   t->add_option("--rpn-post-nms-test", tr->rpn_post_nms_test, "Proposals per image at test time")
       ->capture_default_str();
   t->add_option("--eval-max-images", tr->eval_max_images, "Evaluate on at most this many images (0: all)")
@@ -439,6 +519,11 @@ void add_detect_model_commands(CLI::App* detect) {
   s->add_option("--split", te->split, "Split to test")->capture_default_str();
   s->add_option("--out", te->out, "Folder for comp4_det_<split>_<class>.txt (default: results-<split> beside the model)");
   s->add_option("--rpn-post-nms", te->rpn_post_nms, "Proposals per image (0: the model's)")->capture_default_str();
+  s->add_option("--proposals", te->proposals,
+                "fast-rcnn: the split's proposals folder (default: selective search on each image, timed)");
+  s->add_option("--svd", te->svd_ranks,
+                "Truncated SVD of the head's fc layers at these ranks (fc6[,fc7]), as Fast R-CNN's test-time speed-up")
+      ->delimiter(',');
   s->add_option("--threads", te->threads, "CPU threads (0 = all cores)")->capture_default_str();
   s->add_option("--device", te->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   s->add_flag("--json", te->json, "Print {\"mAP\", \"ap\": {class: AP}, \"images\", \"seconds_per_image\", ...}");

@@ -157,14 +157,15 @@ Axis make_axis(double lo, double hi, bool log_scale) {
   return axis;
 }
 
-Points finite_points(const Series& s, bool log_y) {
+Points finite_points(const Series& s, bool log_x, bool log_y) {
   Points p;
   const size_t n = std::min(s.x.size(), s.y.size());
   for (size_t i = 0; i < n; ++i) {
-    double y = s.y[i];
+    double x = s.x[i], y = s.y[i];
+    if (log_x) x = x > 0 ? std::log10(x) : std::numeric_limits<double>::quiet_NaN();
     if (log_y) y = y > 0 ? std::log10(y) : std::numeric_limits<double>::quiet_NaN();
-    if (!std::isfinite(s.x[i]) || !std::isfinite(y)) continue;
-    p.x.push_back(s.x[i]);
+    if (!std::isfinite(x) || !std::isfinite(y)) continue;
+    p.x.push_back(x);
     p.y.push_back(y);
   }
   return p;
@@ -223,11 +224,11 @@ void write_line_plot(const std::filesystem::path& png, const std::vector<Series>
   std::vector<Points> points;
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
   for (const auto& s : series) {
-    points.push_back(finite_points(s, options.log_y));
+    points.push_back(finite_points(s, options.log_x, options.log_y));
     for (double x : points.back().x) x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x);
     for (double y : points.back().y) y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
   }
-  const Axis x_axis = make_axis(x_lo, x_hi, false);
+  const Axis x_axis = make_axis(x_lo, x_hi, options.log_x);
   const Axis y_axis = make_axis(y_lo, y_hi, options.log_y);
 
   // Margins follow the text that goes in them.

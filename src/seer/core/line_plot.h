@@ -20,6 +20,7 @@ struct LinePlotOptions {
   std::string y_label;
   int width = 900;
   int height = 540;
+  bool log_x = false;  // log10 x axis (values <= 0 skipped)
   bool log_y = false;  // log10 y axis (values <= 0 skipped)
 };
 

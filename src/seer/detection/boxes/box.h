@@ -25,4 +25,14 @@ struct Box {
   bool operator==(const Box&) const = default;
 };
 
+// Intersection over union of two boxes (continuous convention, as box_iou in iou.h); 0 when the
+// union is empty.
+inline double box_iou(const Box& a, const Box& b) {
+  const double iw = static_cast<double>(a.x2 < b.x2 ? a.x2 : b.x2) - (a.x1 > b.x1 ? a.x1 : b.x1);
+  const double ih = static_cast<double>(a.y2 < b.y2 ? a.y2 : b.y2) - (a.y1 > b.y1 ? a.y1 : b.y1);
+  if (iw <= 0 || ih <= 0) return 0.0;
+  const double inter = iw * ih, uni = static_cast<double>(a.area()) + b.area() - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
 }  // namespace seer::detection

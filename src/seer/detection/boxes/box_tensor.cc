@@ -34,4 +34,28 @@ std::pair<at::Tensor, at::Tensor> common_floating_boxes(const char* fn, const ch
   return {fa.to(dtype), fb.to(dtype)};
 }
 
+at::Tensor boxes_to_tensor(const std::vector<Box>& boxes) {
+  at::Tensor t = at::empty({static_cast<int64_t>(boxes.size()), 4}, at::kFloat);
+  float* p = t.data_ptr<float>();
+  for (const Box& b : boxes) {
+    *p++ = b.x1;
+    *p++ = b.y1;
+    *p++ = b.x2;
+    *p++ = b.y2;
+  }
+  return t;
+}
+
+std::vector<Box> tensor_to_boxes(const at::Tensor& boxes) {
+  check_boxes("tensor_to_boxes", "boxes", boxes);
+  const at::Tensor t = boxes.to(at::kCPU, at::kFloat).contiguous();
+  const float* p = t.data_ptr<float>();
+  std::vector<Box> out(static_cast<size_t>(t.size(0)));
+  for (Box& b : out) {
+    b = Box{p[0], p[1], p[2], p[3]};
+    p += 4;
+  }
+  return out;
+}
+
 }  // namespace seer::detection

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "seer/core/error.h"
+#include "seer/detection/boxes/box_tensor.h"
 #include "seer/detection/data/image_io.h"
 #include "seer/detection/data/transforms.h"
 
@@ -21,9 +22,12 @@ uint64_t mix(uint64_t a, uint64_t b) {
 
 }  // namespace
 
-BatchLoader::BatchLoader(DetectionDataset data, BatchLoaderOptions options, models::InputOptions input)
-    : data_(std::move(data)), options_(std::move(options)), input_(input) {
+BatchLoader::BatchLoader(DetectionDataset data, BatchLoaderOptions options, models::InputOptions input,
+                         std::vector<std::vector<Box>> proposals)
+    : data_(std::move(data)), proposals_(std::move(proposals)), options_(std::move(options)), input_(input) {
   if (data_.images.empty()) throw Error("no training images");
+  if (!proposals_.empty() && proposals_.size() != data_.images.size())
+    throw Error("batch loader: one proposal list per training image needed");
   if (options_.images_per_batch < 1) throw Error("images per batch must be >= 1");
   if (options_.short_sides.empty()) throw Error("at least one training scale needed");
   for (int s : options_.short_sides)
@@ -68,10 +72,12 @@ TrainBatch BatchLoader::make(int64_t step) {
     const double flip = uniform(rng);
     cv::Mat image;
     const DetectionImage* record = nullptr;
+    int64_t chosen = -1;
     for (int64_t attempt = 0; attempt < n && image.empty(); ++attempt) {
       const int64_t index = image_index(step * options_.images_per_batch + k + attempt);
       if (bad_.count(index)) continue;
       record = &data_.images[index];
+      chosen = index;
       try {
         image = read_image_bgr(record->image_path);
       } catch (const Error& e) {
@@ -88,7 +94,21 @@ TrainBatch BatchLoader::make(int64_t step) {
     t.short_side = short_side;
     t.max_long_side = options_.max_long_side;
     t.flip_probability = options_.flip_probability;
-    apply_train_transforms(image, objects, t, flip);
+    const TransformResult transform = apply_train_transforms(image, objects, t, flip);
+    if (!proposals_.empty()) {
+      std::vector<Box> boxes = proposals_[chosen];
+      const float s = static_cast<float>(transform.scale);
+      for (Box& b : boxes) {
+        b = Box{b.x1 * s, b.y1 * s, b.x2 * s, b.y2 * s};
+        if (transform.flipped) b = flip_box(b, image.cols);
+        b.x1 = std::clamp(b.x1, 0.0f, static_cast<float>(image.cols));
+        b.x2 = std::clamp(b.x2, 0.0f, static_cast<float>(image.cols));
+        b.y1 = std::clamp(b.y1, 0.0f, static_cast<float>(image.rows));
+        b.y2 = std::clamp(b.y2, 0.0f, static_cast<float>(image.rows));
+      }
+      std::erase_if(boxes, [](const Box& b) { return b.width() <= 0 || b.height() <= 0; });
+      out.proposals.push_back(boxes_to_tensor(boxes));
+    }
     std::vector<float> boxes;
     std::vector<int64_t> labels;
     for (const auto& o : objects) {

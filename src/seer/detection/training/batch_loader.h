@@ -8,6 +8,9 @@
 // Images of different sizes are padded into one batch (models/image_batch.h). Difficult objects
 // are left out of the targets (py-faster-rcnn's default); images without objects are valid.
 //
+// With proposals (Fast R-CNN: one list per image of the dataset, in its pixels), each image's
+// are resized and flipped with it and come with the batch.
+//
 // An image that fails to decode mid-training is named in a warning and replaced by the next
 // image of the permutation (skip_bad_images), or stops training with an error naming it.
 #pragma once
@@ -41,12 +44,14 @@ struct TrainBatch {
   models::ImageBatch images;
   std::vector<models::DetectionTargets> targets;
   std::vector<std::string> ids;
+  std::vector<at::Tensor> proposals;  // per image [P, 4] in input coordinates; empty without proposals
 };
 
 class BatchLoader {
  public:
-  // seer::Error on an empty dataset or bad options.
-  BatchLoader(DetectionDataset data, BatchLoaderOptions options, models::InputOptions input);
+  // seer::Error on an empty dataset, bad options, or proposals not one list per image.
+  BatchLoader(DetectionDataset data, BatchLoaderOptions options, models::InputOptions input,
+              std::vector<std::vector<Box>> proposals = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -62,6 +67,7 @@ class BatchLoader {
   int64_t image_index(int64_t position);  // position: the global image slot (step * B + k)
 
   DetectionDataset data_;
+  std::vector<std::vector<Box>> proposals_;
   BatchLoaderOptions options_;
   models::InputOptions input_;
   std::set<int64_t> bad_;  // images that failed to decode (skipped from then on)

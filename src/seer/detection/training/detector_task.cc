@@ -15,12 +15,20 @@ Schedule parse_schedule(const std::string& name) {
 }
 
 DetectorTask::DetectorTask(models::FasterRcnn model, std::unique_ptr<BatchLoader> train,
-                           DetectionDataset eval, DetectorTaskOptions options, c10::Device device)
+                           DetectionDataset eval, DetectorTaskOptions options, c10::Device device,
+                           std::vector<std::vector<Box>> eval_proposals)
     : model_(std::move(model)),
       train_(std::move(train)),
       eval_(std::move(eval)),
+      eval_proposals_(std::move(eval_proposals)),
       options_(options),
       device_(device) {
+  if (!model_->config().uses_rpn()) {
+    if (options_.schedule == Schedule::kAlternating)
+      throw Error("fast-rcnn has no RPN to alternate with: use --schedule joint");
+    if (!eval_.images.empty() && eval_proposals_.size() != eval_.images.size())
+      throw Error("fast-rcnn: proposals for every evaluation image needed");
+  }
   model_->to(device_);
 }
 
@@ -37,7 +45,8 @@ void DetectorTask::enter_phase(int phase) {
   const bool train_rpn = options_.schedule == Schedule::kJoint || phase == 0 || phase == 2;
   const bool train_head = options_.schedule == Schedule::kJoint || phase == 1 || phase == 3;
   for (auto& p : model_->backbone().parameters()) p.set_requires_grad(!freeze_backbone);
-  for (auto& p : model_->rpn()->parameters()) p.set_requires_grad(train_rpn);
+  if (!model_->rpn().is_empty())
+    for (auto& p : model_->rpn()->parameters()) p.set_requires_grad(train_rpn);
   for (auto& p : model_->roi_heads()->parameters()) p.set_requires_grad(train_head);
   set_train_mode();
 }
@@ -61,11 +70,14 @@ std::map<std::string, torch::Tensor> DetectorTask::train_step(int64_t step) {
     parts.rpn = p == 0 || p == 2;
     parts.head = p == 1 || p == 3;
   }
-  return model_->losses(batch.images, batch.targets, parts);
+  return model_->losses(batch.images, batch.targets, parts, batch.proposals);
 }
 
 std::vector<Detection> detect_dataset(models::FasterRcnn& model, const DetectionDataset& data,
-                                      int64_t max_images, bool progress) {
+                                      int64_t max_images, bool progress,
+                                      const std::vector<std::vector<Box>>* proposals) {
+  if (proposals && proposals->size() != data.images.size())
+    throw Error("detect_dataset: one proposal list per image needed");
   std::vector<Detection> all;
   const int64_t n = max_images > 0 ? std::min<int64_t>(max_images, data.images.size())
                                    : static_cast<int64_t>(data.images.size());
@@ -76,7 +88,8 @@ std::vector<Detection> detect_dataset(models::FasterRcnn& model, const Detection
   ProgressBar bar(n, bar_options);
   for (int64_t i = 0; i < n; ++i) {
     const auto& image = data.images[i];
-    auto dets = models::detect_picture(model, read_image_bgr(image.image_path), image.id);
+    auto dets = models::detect_picture(model, read_image_bgr(image.image_path), image.id,
+                                       proposals ? &(*proposals)[i] : nullptr);
     all.insert(all.end(), dets.begin(), dets.end());
     bar.update(i + 1, {});
   }
@@ -91,7 +104,8 @@ std::map<std::string, double> DetectorTask::evaluate() {
   if (options_.eval_max_images > 0 && static_cast<int64_t>(subset.images.size()) > options_.eval_max_images) {
     subset.images.resize(options_.eval_max_images);
   }
-  auto dets = detect_dataset(model_, subset);
+  auto dets = detect_dataset(model_, eval_, static_cast<int64_t>(subset.images.size()), false,
+                             eval_proposals_.empty() ? nullptr : &eval_proposals_);
   auto result = voc_evaluate(subset, dets);
   out["mAP"] = std::isfinite(result.map) ? result.map : 0.0;
   for (const auto& c : result.per_class) {

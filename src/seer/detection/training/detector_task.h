@@ -36,11 +36,13 @@ struct DetectorTaskOptions {
 
 class DetectorTask : public TrainTask {
  public:
+  // fast-rcnn: `eval_proposals` holds one list per image of `eval` (image pixels).
   DetectorTask(models::FasterRcnn model, std::unique_ptr<BatchLoader> train, DetectionDataset eval,
-               DetectorTaskOptions options, c10::Device device);
+               DetectorTaskOptions options, c10::Device device,
+               std::vector<std::vector<Box>> eval_proposals = {});
 
   torch::nn::Module& model() override { return *model_; }
-  std::string model_kind() const override { return models::kFasterRcnnKind; }
+  std::string model_kind() const override { return model_->config().arch; }
   nlohmann::json model_config() const override { return model_->config().to_json(); }
   std::map<std::string, torch::Tensor> train_step(int64_t step) override;
   std::map<std::string, double> evaluate() override;
@@ -57,13 +59,16 @@ class DetectorTask : public TrainTask {
   models::FasterRcnn model_;
   std::unique_ptr<BatchLoader> train_;
   DetectionDataset eval_;
+  std::vector<std::vector<Box>> eval_proposals_;
   DetectorTaskOptions options_;
   c10::Device device_;
   int current_phase_ = -1;
 };
 
 // Detections of every image of `data` (their own pixel coordinates), for evaluation.
+// fast-rcnn: `proposals` one list per image (image pixels), or null to run selective search.
 std::vector<Detection> detect_dataset(models::FasterRcnn& model, const DetectionDataset& data,
-                                      int64_t max_images = 0, bool progress = false);
+                                      int64_t max_images = 0, bool progress = false,
+                                      const std::vector<std::vector<Box>>* proposals = nullptr);
 
 }  // namespace seer::detection::training

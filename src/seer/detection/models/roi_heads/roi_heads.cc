@@ -2,6 +2,7 @@
 
 #include <numeric>
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "seer/core/error.h"
@@ -9,9 +10,11 @@
 #include "seer/detection/boxes/nms.h"
 #include "seer/detection/boxes/sampler.h"
 #include "seer/detection/boxes/smooth_l1.h"
+#include "seer/detection/models/roi_heads/truncated_svd.h"
 #include "seer/detection/ops/roi_align.h"
 #include "seer/detection/ops/roi_pool.h"
 #include "seer/detection/ops/rois.h"
+#include "seer/detection/ops/spatial_pyramid_pool.h"
 
 namespace seer::detection::models {
 namespace {
@@ -50,6 +53,7 @@ nn::Sequential make_conv_head(int64_t channels, const RoiHeadsOptions& o) {
 nlohmann::json RoiHeadsOptions::to_json() const {
   return {{"pooler", pooler},
           {"pool_size", pool_size},
+          {"spp_levels", spp_levels},
           {"sampling_ratio", sampling_ratio},
           {"head", head},
           {"fc_dim", fc_dim},
@@ -72,6 +76,7 @@ RoiHeadsOptions RoiHeadsOptions::from_json(const nlohmann::json& j) {
   try {
     o.pooler = j.value("pooler", o.pooler);
     o.pool_size = j.value("pool_size", o.pool_size);
+    o.spp_levels = j.value("spp_levels", o.spp_levels);
     o.sampling_ratio = j.value("sampling_ratio", o.sampling_ratio);
     o.head = j.value("head", o.head);
     o.fc_dim = j.value("fc_dim", o.fc_dim);
@@ -100,12 +105,18 @@ RoiHeadsImpl::RoiHeadsImpl(int64_t in_channels, int64_t stride, int64_t num_clas
       options_(options),
       coder_(BoxCoderOptions{options.box_weights}) {
   if (num_classes_ < 1) throw Error("roi heads: at least one class needed");
-  if (options_.pooler != "align" && options_.pooler != "pool") {
-    throw Error("roi heads: pooler must be align or pool, not '" + options_.pooler + "'");
+  if (options_.pooler != "align" && options_.pooler != "pool" && options_.pooler != "spp") {
+    throw Error("roi heads: pooler must be align, pool or spp, not '" + options_.pooler + "'");
   }
+  if (options_.pooler == "spp" && options_.head != "fc") throw Error("roi heads: the spp pooler needs the fc head");
+  for (int64_t n : options_.spp_levels)
+    if (n < 1) throw Error("roi heads: spp levels must be >= 1");
   if (options_.pool_size < 1 || options_.fc_dim < 1) throw Error("roi heads: pool_size and fc_dim must be >= 1");
   if (options_.head == "fc") {
-    head_ = make_fc_head(in_channels * options_.pool_size * options_.pool_size, options_.fc_dim);
+    const int64_t pooled = options_.pooler == "spp"
+                               ? ops::spatial_pyramid_pool_size(in_channels, options_.spp_levels)
+                               : in_channels * options_.pool_size * options_.pool_size;
+    head_ = make_fc_head(pooled, options_.fc_dim);
   } else if (options_.head == "conv") {
     if (options_.conv_layers < 0 || options_.conv_dim < 1) throw Error("roi heads: bad conv head size");
     head_ = make_conv_head(in_channels, options_);
@@ -119,6 +130,46 @@ RoiHeadsImpl::RoiHeadsImpl(int64_t in_channels, int64_t stride, int64_t num_clas
   nn::init::normal_(bbox_pred_->weight, 0.0, 0.001);
   nn::init::zeros_(cls_score_->bias);
   nn::init::zeros_(bbox_pred_->bias);
+}
+
+std::string TruncatedSvdReport::summary() const {
+  std::string out;
+  for (const auto& l : layers)
+    out += fmt::format("{}fc {}->{} at rank {} ({:.1f}% of the energy kept)", out.empty() ? "" : ", ", l.in, l.out,
+                       l.rank, 100 * l.kept_energy);
+  return out.empty() ? "nothing truncated" : out;
+}
+
+nlohmann::json TruncatedSvdReport::to_json() const {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& l : layers)
+    j.push_back({{"in", l.in}, {"out", l.out}, {"rank", l.rank}, {"dropped_sigma", l.dropped_sigma},
+                 {"kept_energy", l.kept_energy}});
+  return j;
+}
+
+TruncatedSvdReport RoiHeadsImpl::truncate_fc(const std::vector<int64_t>& ranks) {
+  TruncatedSvdReport report;
+  nn::Sequential compressed;
+  size_t next = 0;
+  for (const auto& module : *head_) {
+    auto linear = std::dynamic_pointer_cast<nn::LinearImpl>(module.ptr());
+    if (linear && next < ranks.size()) {
+      nn::Linear layer(linear);
+      const TruncatedLinear t = truncated_svd(layer, ranks[next]);
+      report.layers.push_back({linear->options.in_features(), linear->options.out_features(), ranks[next],
+                               t.dropped_sigma, t.kept_energy});
+      compressed->push_back(t.first);
+      compressed->push_back(t.second);
+      ++next;
+    } else {
+      compressed->push_back(module);
+    }
+  }
+  if (next < ranks.size())
+    throw Error(fmt::format("truncated SVD: {} ranks given, the head has {} fc layers", ranks.size(), next));
+  head_ = replace_module("head", compressed);
+  return report;
 }
 
 SampledProposals RoiHeadsImpl::sample_proposals(const std::vector<torch::Tensor>& proposals,
@@ -166,6 +217,7 @@ torch::Tensor RoiHeadsImpl::pool(const torch::Tensor& features, const std::vecto
   const double scale = 1.0 / static_cast<double>(stride_);
   const int64_t p = options_.pool_size;
   if (options_.pooler == "pool") return ops::roi_pool(features, rois, {p, p}, scale);
+  if (options_.pooler == "spp") return ops::spatial_pyramid_pool(features, rois, options_.spp_levels, scale);
   return ops::roi_align(features, rois, {p, p}, scale, options_.sampling_ratio, /*aligned=*/true);
 }
 

@@ -36,7 +36,9 @@ namespace seer::detection::models {
 
 struct RoiHeadsOptions {
   std::string pooler = "align";  // align (RoIAlign, aligned) | pool (the paper's RoI max pooling)
-  int64_t pool_size = 7;         // output bins per side
+                                 // | spp (SPP-Net's spatial pyramid, fc head only)
+  int64_t pool_size = 7;         // output bins per side (align, pool)
+  std::vector<int64_t> spp_levels = {6, 3, 2, 1};  // spp: bins per side of each level (SPP-Net's)
   int64_t sampling_ratio = 2;    // RoIAlign points per bin side (0: adaptive)
   std::string head = "fc";       // fc (two fc layers, the paper's) | conv (GN convs + one fc)
   int64_t fc_dim = 1024;         // width of the fc layers
@@ -68,6 +70,17 @@ struct ImageDetections {
   torch::Tensor labels;  // [D] int64, 0-based class index (no background)
 };
 
+// What truncate_fc did to each fc layer of the head.
+struct TruncatedSvdReport {
+  struct Layer {
+    int64_t in = 0, out = 0, rank = 0;
+    double dropped_sigma = 0, kept_energy = 1;
+  };
+  std::vector<Layer> layers;
+  std::string summary() const;  // "fc 12544->1024 at rank 256 (99.1% of the energy), ..."
+  nlohmann::json to_json() const;
+};
+
 class RoiHeadsImpl : public torch::nn::Module {
  public:
   RoiHeadsImpl(int64_t in_channels, int64_t stride, int64_t num_classes, RoiHeadsOptions options);
@@ -93,8 +106,13 @@ class RoiHeadsImpl : public torch::nn::Module {
   const RoiHeadsOptions& options() const { return options_; }
   int64_t num_classes() const { return num_classes_; }
 
-  // The fc layers (cls_score, bbox_pred and the head's fc6 / fc7) for truncated SVD; nullptr
-  // when absent.
+  // Fast R-CNN's test-time compression: the head's fc layers (fc6 and fc7 of the fc head, the
+  // conv head's fc), in order, replaced by their truncated SVD at ranks[i] (truncated_svd.h);
+  // fewer ranks than layers leave the rest as they are. seer::Error on a bad rank or more
+  // ranks than layers.
+  TruncatedSvdReport truncate_fc(const std::vector<int64_t>& ranks);
+
+  // The output layers.
   torch::nn::Linear& cls_score() { return cls_score_; }
   torch::nn::Linear& bbox_pred() { return bbox_pred_; }
 
