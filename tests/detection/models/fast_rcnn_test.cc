@@ -15,6 +15,7 @@
 #include "seer/detection/models/roi_heads/truncated_svd.h"
 #include "seer/detection/training/batch_loader.h"
 #include "seer/detection/training/detector_task.h"
+#include "detection/models/scenes_fixture.h"
 #include "test_support.h"
 
 namespace seer::detection::models {
@@ -23,6 +24,8 @@ namespace {
 using seer::testing::Contains;
 using seer::testing::error_of;
 using seer::testing::ScratchDir;
+using seer::detection::testing::scene_loader_options;
+using seer::detection::testing::write_scenes;
 
 FasterRcnnConfig tiny_fast_rcnn(const std::vector<std::string>& classes) {
   FasterRcnnConfig c;
@@ -39,21 +42,6 @@ FasterRcnnConfig tiny_fast_rcnn(const std::vector<std::string>& classes) {
   return c;
 }
 
-DetectionDataset scenes(const std::filesystem::path& dir, int count, uint64_t seed) {
-  SynthOptions o;
-  o.count = count;
-  o.width = 160;
-  o.height = 120;
-  o.seed = seed;
-  o.min_objects = 1;
-  o.max_objects = 3;
-  o.val_fraction = 0;
-  o.test_fraction = 0;
-  write_synthetic_voc(dir, o);
-  VocReadOptions r;
-  r.classes = synth_classes();
-  return read_voc(dir, r);
-}
 
 // Proposals that a selective search might give: every ground-truth box jittered, plus a grid of
 // background boxes.
@@ -73,21 +61,12 @@ std::vector<std::vector<Box>> jittered_proposals(const DetectionDataset& data) {
   return out;
 }
 
-training::BatchLoaderOptions loader_options(int64_t batch) {
-  training::BatchLoaderOptions o;
-  o.images_per_batch = batch;
-  o.short_sides = {120};
-  o.max_long_side = 160;
-  o.flip_probability = 0;
-  o.prefetch = false;
-  return o;
-}
 
 TEST(BatchLoader, ProposalsAreResizedAndFlippedWithTheImage) {
   ScratchDir dir;
-  auto data = scenes(dir.path(), 1, 5);  // 160 x 120
+  auto data = write_scenes(dir.path(), 1, 5);  // 160 x 120
   const std::vector<std::vector<Box>> proposals = {{Box{10, 10, 30, 20}, Box{0, 0, 160, 120}}};
-  auto options = loader_options(1);
+  auto options = scene_loader_options(1);
   options.short_sides = {240};  // scale 2
   options.max_long_side = 1000;
   training::BatchLoader plain(data, options, tiny_fast_rcnn(synth_classes()).input, proposals);
@@ -127,12 +106,12 @@ TEST(FastRcnn, HasNoRpnAndNeedsProposals) {
 
 TEST(FastRcnn, LearnsTwoScenesFromTheirProposals) {
   ScratchDir dir;
-  auto data = scenes(dir.path(), 2, 7);
+  auto data = write_scenes(dir.path(), 2, 7);
   const auto proposals = jittered_proposals(data);
   torch::manual_seed(2);
   auto config = tiny_fast_rcnn(synth_classes());
   auto model = make_faster_rcnn(config);
-  training::BatchLoader loader(data, loader_options(2), config.input, proposals);
+  training::BatchLoader loader(data, scene_loader_options(2), config.input, proposals);
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.02).momentum(0.9).weight_decay(1e-4));
   model->train();
   for (int step = 0; step < 200; ++step) {

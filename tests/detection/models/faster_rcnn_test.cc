@@ -20,12 +20,15 @@
 #include "seer/detection/models/faster_rcnn.h"
 #include "seer/detection/training/batch_loader.h"
 #include "seer/detection/training/detector_task.h"
+#include "detection/models/scenes_fixture.h"
 #include "test_support.h"
 
 namespace seer::detection::models {
 namespace {
 
 using seer::testing::ScratchDir;
+using seer::detection::testing::scene_loader_options;
+using seer::detection::testing::write_scenes;
 
 // A detector small enough to train in seconds on 160 x 120 scenes.
 FasterRcnnConfig tiny_config(const std::vector<std::string>& classes) {
@@ -46,31 +49,7 @@ FasterRcnnConfig tiny_config(const std::vector<std::string>& classes) {
   return c;
 }
 
-DetectionDataset write_scenes(const std::filesystem::path& dir, int count, uint64_t seed = 3) {
-  SynthOptions o;
-  o.count = count;
-  o.width = 160;
-  o.height = 120;
-  o.seed = seed;
-  o.min_objects = 1;
-  o.max_objects = 3;
-  o.val_fraction = 0;
-  o.test_fraction = 0;
-  write_synthetic_voc(dir, o);
-  VocReadOptions r;
-  r.classes = synth_classes();
-  return read_voc(dir, r);
-}
 
-training::BatchLoaderOptions loader_options(int64_t batch) {
-  training::BatchLoaderOptions o;
-  o.images_per_batch = batch;
-  o.short_sides = {120};
-  o.max_long_side = 160;
-  o.flip_probability = 0;
-  o.prefetch = false;
-  return o;
-}
 
 torch::optim::SGD make_sgd(FasterRcnn& model, double lr) {
   return torch::optim::SGD(model->parameters(), torch::optim::SGDOptions(lr).momentum(0.9).weight_decay(1e-4));
@@ -79,7 +58,7 @@ torch::optim::SGD make_sgd(FasterRcnn& model, double lr) {
 TEST(BatchLoader, BatchesArePureFunctionsOfTheStep) {
   ScratchDir dir;
   auto data = write_scenes(dir.path(), 5);
-  auto options = loader_options(2);
+  auto options = scene_loader_options(2);
   options.flip_probability = 0.5;
   options.short_sides = {96, 120};
   options.prefetch = true;
@@ -110,13 +89,13 @@ TEST(BatchLoader, ACorruptImageIsSkippedWithAWarningOrIsAnError) {
   ScratchDir dir;
   auto data = write_scenes(dir.path(), 2);
   std::ofstream(data.images[0].image_path, std::ios::binary | std::ios::trunc) << "not a jpeg";
-  training::BatchLoader skipping(data, loader_options(2), tiny_config(synth_classes()).input);
+  training::BatchLoader skipping(data, scene_loader_options(2), tiny_config(synth_classes()).input);
   std::string warned = seer::testing::stderr_of([&] {
     auto batch = skipping.batch(0);
     EXPECT_EQ(batch.ids[0], batch.ids[1]);  // the readable image, twice
   });
   EXPECT_TRUE(seer::testing::Contains(warned, data.images[0].image_path.string()));
-  auto strict_options = loader_options(2);
+  auto strict_options = scene_loader_options(2);
   strict_options.skip_bad_images = false;
   training::BatchLoader strict(data, strict_options, tiny_config(synth_classes()).input);
   EXPECT_TRUE(seer::testing::Contains(seer::testing::error_of([&] {
@@ -130,7 +109,7 @@ TEST(FasterRcnn, LossFallsOnTwoImages) {
   auto data = write_scenes(dir.path(), 2);
   torch::manual_seed(1);
   auto model = make_faster_rcnn(tiny_config(synth_classes()));
-  training::BatchLoader loader(data, loader_options(2), model->config().input);
+  training::BatchLoader loader(data, scene_loader_options(2), model->config().input);
   auto optimizer = make_sgd(model, 0.01);
   model->train();
   std::vector<double> losses;
@@ -155,7 +134,7 @@ TEST(FasterRcnn, OverfitsOneImageToNearPerfectDetections) {
   torch::manual_seed(2);
   auto config = tiny_config(synth_classes());
   auto model = make_faster_rcnn(config);
-  training::BatchLoader loader(data, loader_options(1), config.input);
+  training::BatchLoader loader(data, scene_loader_options(1), config.input);
   auto optimizer = make_sgd(model, 0.02);
   model->train();
   for (int step = 0; step < 250; ++step) {
@@ -177,7 +156,7 @@ TEST(DetectorTask, AlternatingScheduleFreezesTheSharedConvsInItsLastSteps) {
   training::DetectorTaskOptions o;
   o.schedule = training::Schedule::kAlternating;
   o.total_steps = 8;
-  training::DetectorTask task(model, std::make_unique<training::BatchLoader>(data, loader_options(1), model->config().input),
+  training::DetectorTask task(model, std::make_unique<training::BatchLoader>(data, scene_loader_options(1), model->config().input),
                               DetectionDataset{}, o, torch::kCPU);
   EXPECT_EQ(task.phase(0), 0);
   EXPECT_EQ(task.phase(2), 1);
