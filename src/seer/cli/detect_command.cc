@@ -502,6 +502,7 @@ void add_detect_command(CLI::App& app) {
 
   add_detect_proposals_command(detect);
   add_detect_model_commands(detect);
+  add_detect_compare_command(detect);
 }
 
 }  // namespace seer::cli

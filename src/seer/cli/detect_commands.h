@@ -15,6 +15,7 @@ namespace seer::cli {
 
 void add_detect_model_commands(CLI::App* detect);
 void add_detect_proposals_command(CLI::App* detect);  // detect_proposals_command.cc
+void add_detect_compare_command(CLI::App* detect);    // detect_compare_command.cc
 
 inline constexpr const char* kDataHelp =
     "Detection folder: PASCAL-VOC (Annotations/, JPEGImages/, ImageSets/Main/), images/ + "

@@ -13,6 +13,7 @@
 
 #include "seer/cli/detect_commands.h"
 #include "seer/cli/train_flags.h"
+#include "seer/core/checkpoint.h"
 #include "seer/core/device.h"
 #include "seer/core/error.h"
 #include "seer/detection/data/image_io.h"
@@ -26,6 +27,7 @@
 #include "seer/detection/models/faster_rcnn.h"
 #include "seer/detection/proposals/proposal_file.h"
 #include "seer/detection/training/detector_task.h"
+#include "seer/detection/training/svm_stage.h"
 
 namespace seer::cli {
 namespace {
@@ -81,13 +83,16 @@ struct DetectTrainFlags {
   std::string proposals;         // fast-rcnn: the proposals folder (seer detect proposals)
   int64_t max_proposals = 2000;  // fast-rcnn: proposals per image
   int64_t rois_per_image = 0;    // RoIs sampled per image for the head (0: 128, fast-rcnn 64)
+  int warp_size = models::rcnn::WarpOptions{}.size;        // rcnn
+  int warp_context = models::rcnn::WarpOptions{}.context;  // rcnn
+  int64_t svm_windows = training::SvmStageOptions{}.windows_per_image;  // rcnn, sppnet
 };
 
 // fast-rcnn: the proposals of every image of `data` from `dir` (the first `max_per_image`).
 std::vector<std::vector<Box>> read_proposals_for(const std::string& dir, const DetectionDataset& data,
                                                  int64_t max_per_image) {
   if (dir.empty())
-    throw Error("fast-rcnn needs --proposals DIR (made by `seer detect proposals --data DIR --out DIR`)");
+    throw Error("this detector needs --proposals DIR (made by `seer detect proposals --data DIR --out DIR`)");
   return proposals::read_dataset_proposals(dir, data, static_cast<int>(max_per_image));
 }
 
@@ -109,11 +114,12 @@ proposals::SelectiveSearchOptions proposal_settings_of(const std::string& dir) {
 // and its warnings shown, once).
 nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDataset>* train_out) {
   if (f.data.empty()) throw Error("--data DIR is required (a PASCAL-VOC or labelImg folder)");
-  if (f.arch != models::kFasterRcnnKind && f.arch != models::kFastRcnnKind) {
-    throw Error("--arch " + f.arch + ": faster-rcnn or fast-rcnn (rcnn and sppnet come with issue 16)");
-  }
-  if (f.arch == models::kFastRcnnKind && f.proposals.empty())
-    throw Error("--arch fast-rcnn needs --proposals DIR (made by `seer detect proposals --data DIR --out DIR`)");
+  const auto archs = models::detector_archs();
+  if (std::find(archs.begin(), archs.end(), f.arch) == archs.end())
+    throw Error("--arch " + f.arch + ": rcnn, sppnet, fast-rcnn or faster-rcnn");
+  if (f.arch != models::kFasterRcnnKind && f.proposals.empty())
+    throw Error("--arch " + f.arch + " needs --proposals DIR (made by `seer detect proposals --data DIR --out DIR`)");
+  if (f.svm_windows < 1) throw Error("--svm-windows must be >= 1");
   if (f.max_proposals < 1) throw Error("--max-proposals must be >= 1");
   if (f.rois_per_image < 0) throw Error("--rois-per-image must be >= 0");
   training::parse_schedule(f.schedule);
@@ -168,6 +174,15 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
     model.roi_heads.batch_per_image = 64;  // the Fast R-CNN paper's 2 images x 64 RoIs
     read_proposals_for(f.proposals, train, f.max_proposals);  // every training image has its file
   }
+  if (f.arch == models::kSppNetKind) model.roi_heads.pooler = "spp";
+  if (f.arch == models::kRcnnKind) {
+    // R-CNN's fine-tuning: 32 foreground and 96 background windows per step of 2 images,
+    // background any window under 0.5 IoU, a classifier only (boxes come from the ridge stage).
+    model.warp.size = f.warp_size;
+    model.warp.context = f.warp_context;
+    model.roi_heads.bg_iou_low = 0.0;
+    model.roi_heads.box_loss_weight = 0.0;
+  }
   if (f.rois_per_image > 0) model.roi_heads.batch_per_image = f.rois_per_image;
   models::make_faster_rcnn(model);  // checks every option before a run folder exists
 
@@ -191,6 +206,12 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
       {"strict_images", f.strict_images},
       {"eval_max_images", f.eval_max_images},
       {"proposals", f.proposals},
+      {"svm_stage", [&] {
+         training::SvmStageOptions o;
+         o.windows_per_image = f.svm_windows;
+         o.seed = f.common.seed;
+         return o.to_json();
+       }()},
       {"seed", f.common.seed},
       {"steps", steps},
       {"lr", f.common.lr > 0 ? f.common.lr : 0.02},
@@ -286,7 +307,18 @@ void run_train(const DetectTrainFlags& f) {
   Trainer trainer(*run, options, optimizer, LrSchedule(schedule_options(config)));
   discard.started();
   auto result = trainer.fit(task);
-  report_training(*run, result, f.common.json);
+  nlohmann::json extra;
+  if (model_config.uses_svm() && result.stop_reason != "interrupted") {
+    // R-CNN / SPP-Net's second stage on the fine-tuned network, then the final model again.
+    const auto options = training::SvmStageOptions::from_json(config.value("svm_stage", nlohmann::json::object()));
+    const auto proposals = read_proposals_for(config.value("proposals", ""), train, model_config.max_proposals);
+    const auto report = training::train_svm_stage(model, train, proposals, options, !f.common.no_progress && !f.common.json,
+                                                  run->root() / "svm_features.pt");
+    save_model_file(run->model_path(), ModelFile{model_config.arch, config.at("model"), state_dict(*model), {}});
+    if (!f.common.json) std::cerr << "svm stage: " << report.summary() << "\n";
+    extra["svm_stage"] = report.to_json();
+  }
+  report_training(*run, result, f.common.json, extra);
 }
 
 // ---- test -----------------------------------------------------------------------------------
@@ -334,18 +366,19 @@ void run_test(const DetectTestFlags& f) {
     if (!f.proposals.empty()) props = read_proposals_for(f.proposals, data, model->config().max_proposals);
     else if (!f.json) std::cerr << "no --proposals: selective search on every image (its time is counted)\n";
   }
-  const auto start = std::chrono::steady_clock::now();
-  auto dets = training::detect_dataset(model, data, 0, f.progress && !f.json, props.empty() ? nullptr : &props);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  training::DetectTiming timing;
+  timing.warmup_images = 2;
+  auto dets = training::detect_dataset(model, data, 0, f.progress && !f.json, props.empty() ? nullptr : &props, &timing);
   const fs::path out = f.out.empty() ? fs::path(f.model).parent_path() / ("results-" + f.split) : fs::path(f.out);
   write_voc_results(out, f.split, classes, dets);
   const VocEvalResult r = voc_evaluate(data, dets);
-  const double per_image = data.images.empty() ? 0.0 : seconds / static_cast<double>(data.images.size());
+  const double per_image = timing.seconds_per_image();
   if (f.json) {
     nlohmann::json j = voc_result_json(r);
     j["images"] = data.images.size();
     j["detections"] = dets.size();
     j["seconds_per_image"] = per_image;
+    j["model_seconds_per_image"] = timing.model_seconds_per_image();
     j["results"] = out.string();
     j["split"] = f.split;
     j["arch"] = model->config().arch;
@@ -353,7 +386,8 @@ void run_test(const DetectTestFlags& f) {
     std::cout << j.dump() << std::endl;
   } else {
     print_voc_table(r, data.images.size(), dets.size());
-    std::cout << fmt::format("{:.3f} s per image; devkit results files in {}\n", per_image, out.string());
+    std::cout << fmt::format("{:.3f} s per image ({:.3f} s in the detector, the rest reading and decoding); devkit results files in {}\n",
+                             per_image, timing.model_seconds_per_image(), out.string());
   }
 }
 
@@ -453,10 +487,16 @@ void add_detect_model_commands(CLI::App* detect) {
   auto tr = std::make_shared<DetectTrainFlags>();
   auto* t = detect->add_subcommand("train", "Train a detector (Faster R-CNN, Fast R-CNN) on a PASCAL-VOC / labelImg folder");
   add_train_flags(t, tr->common);
-  t->add_option("--arch", tr->arch, "Detector: faster-rcnn (RPN proposals) or fast-rcnn (--proposals from selective search)")
+  t->add_option("--arch", tr->arch, "Detector: faster-rcnn (RPN proposals), or fast-rcnn, sppnet, rcnn (--proposals from selective search)")
       ->capture_default_str();
   t->add_option("--proposals", tr->proposals,
                 "fast-rcnn: the proposals folder of every training and evaluation image (seer detect proposals)");
+  t->add_option("--warp-size", tr->warp_size, "rcnn: side of the warped windows (px)")->capture_default_str();
+  t->add_option("--warp-context", tr->warp_context, "rcnn: context around each window in the warped square (px)")
+      ->capture_default_str();
+  t->add_option("--svm-windows", tr->svm_windows,
+                "rcnn, sppnet: proposals per image whose features train the SVMs and box regressors")
+      ->capture_default_str();
   t->add_option("--max-proposals", tr->max_proposals, "fast-rcnn: proposals per image (the first of each)")
       ->capture_default_str();
   t->add_option("--rois-per-image", tr->rois_per_image,
@@ -526,7 +566,7 @@ void add_detect_model_commands(CLI::App* detect) {
       ->delimiter(',');
   s->add_option("--threads", te->threads, "CPU threads (0 = all cores)")->capture_default_str();
   s->add_option("--device", te->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
-  s->add_flag("--json", te->json, "Print {\"mAP\", \"ap\": {class: AP}, \"images\", \"seconds_per_image\", ...}");
+  s->add_flag("--json", te->json, "Print {\"mAP\", \"ap\": {class: AP}, \"images\", \"seconds_per_image\" (decoding included), \"model_seconds_per_image\", ...}");
   s->callback([te] { run_test(*te); });
 
   auto im = std::make_shared<DetectImageFlags>();

@@ -154,7 +154,7 @@ void add_schedule_config(const TrainFlags& flags, nlohmann::json& config,
   config["lr_milestones"] = flags.lr_milestones;
 }
 
-void report_training(const RunDir& run, const TrainResult& result, bool json) {
+void report_training(const RunDir& run, const TrainResult& result, bool json, const nlohmann::json& extra) {
   if (json) {
     nlohmann::json j = {{"run", run.root().string()},
                         {"model", run.model_path().string()},
@@ -164,6 +164,7 @@ void report_training(const RunDir& run, const TrainResult& result, bool json) {
                         {"seconds", result.seconds},
                         {"items_per_second", result.items_per_second},
                         {"eval", result.final_eval}};
+    if (extra.is_object()) j.update(extra);
     std::cout << j.dump() << std::endl;
     return;
   }

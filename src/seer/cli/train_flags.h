@@ -77,6 +77,7 @@ TrainerOptions trainer_options(const TrainFlags& flags, const nlohmann::json& co
 using seer::schedule_options;  // LrScheduleOptions schedule_options(const nlohmann::json& config)
 
 // Prints the end of a training run for a person (stderr) or as JSON (stdout).
-void report_training(const RunDir& run, const TrainResult& result, bool json);
+// `extra` (an object) adds its fields to the --json line.
+void report_training(const RunDir& run, const TrainResult& result, bool json, const nlohmann::json& extra = nullptr);
 
 }  // namespace seer::cli

@@ -223,7 +223,7 @@ TEST(FasterRcnn, ModelFileRoundTripGivesTheSameDetections) {
   // Another kind of model file is refused with its name.
   save_model_file(dir / "other.pt", ModelFile{"captcha", nlohmann::json::object(), {}, {}});
   EXPECT_TRUE(seer::testing::Contains(seer::testing::error_of([&] { load_faster_rcnn(dir / "other.pt", torch::kCPU); }),
-                                      "not a Faster R-CNN"));
+                                      "is a 'captcha' model, not an R-CNN family detector"));
 }
 
 TEST(FasterRcnn, InitLoadsATorchvisionVgg16StateDictWrittenByPython) {

@@ -1,5 +1,7 @@
 #include "seer/detection/models/faster_rcnn.h"
 
+#include <algorithm>
+
 #include <torch/torch.h>
 
 #include "seer/core/checkpoint.h"
@@ -8,6 +10,20 @@
 #include "seer/detection/data/transforms.h"
 
 namespace seer::detection::models {
+
+std::vector<std::string> detector_archs() { return {kRcnnKind, kSppNetKind, kFastRcnnKind, kFasterRcnnKind}; }
+
+namespace {
+
+// One RoI per warped window covering all of it (R-CNN's head sees the whole window's map).
+std::vector<torch::Tensor> whole_windows(int64_t count, int64_t size, const torch::TensorOptions& options) {
+  return {torch::tensor({0.0, 0.0, static_cast<double>(size), static_cast<double>(size)}, options)
+              .view({1, 4})
+              .expand({count, 4})
+              .contiguous()};
+}
+
+}  // namespace
 
 nlohmann::json FasterRcnnConfig::to_json() const {
   nlohmann::json j = {{"arch", arch},
@@ -21,6 +37,8 @@ nlohmann::json FasterRcnnConfig::to_json() const {
     j["max_proposals"] = max_proposals;
     j["selective_search"] = selective_search.to_json();
   }
+  if (uses_svm()) j["svm_score_threshold"] = svm_score_threshold;
+  if (warps_windows()) j["warp"] = {{"size", warp.size}, {"context", warp.context}, {"batch", warp_batch}};
   return j;
 }
 
@@ -37,13 +55,22 @@ FasterRcnnConfig FasterRcnnConfig::from_json(const nlohmann::json& j) {
     c.max_proposals = j.value("max_proposals", c.max_proposals);
     if (j.contains("selective_search"))
       c.selective_search = proposals::SelectiveSearchOptions::from_json(j.at("selective_search"));
+    c.svm_score_threshold = j.value("svm_score_threshold", c.svm_score_threshold);
+    if (j.contains("warp")) {
+      c.warp.size = j.at("warp").value("size", c.warp.size);
+      c.warp.context = j.at("warp").value("context", c.warp.context);
+      c.warp_batch = j.at("warp").value("batch", c.warp_batch);
+    }
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("faster-rcnn config: ") + e.what());
   }
   if (c.classes.empty()) throw Error("faster-rcnn config: no classes");
-  if (c.arch != kFasterRcnnKind && c.arch != kFastRcnnKind)
-    throw Error("detector config: arch must be faster-rcnn or fast-rcnn, not '" + c.arch + "'");
+  const auto archs = detector_archs();
+  if (std::find(archs.begin(), archs.end(), c.arch) == archs.end())
+    throw Error("detector config: arch must be rcnn, sppnet, fast-rcnn or faster-rcnn, not '" + c.arch + "'");
   if (c.max_proposals < 1) throw Error("detector config: max_proposals must be >= 1");
+  if (c.warp.context < 0 || 2 * c.warp.context >= c.warp.size || c.warp_batch < 1)
+    throw Error("detector config: warp needs 0 <= 2 context < size and batch >= 1");
   return c;
 }
 
@@ -55,6 +82,32 @@ FasterRcnnImpl::FasterRcnnImpl(FasterRcnnConfig config, std::shared_ptr<Backbone
   if (config_.uses_rpn() != !rpn.is_empty())
     throw Error(config_.uses_rpn() ? "faster-rcnn needs a region proposal network" : "fast-rcnn has no RPN");
   if (!rpn.is_empty()) rpn_ = register_module("rpn", std::move(rpn));
+  if (config_.arch == kSppNetKind && roi_heads_->options().pooler != "spp")
+    throw Error("sppnet pools its windows with the spatial pyramid (roi_heads pooler spp)");
+  if (config_.uses_svm())
+    svm_ = register_module("svm", rcnn::SvmHead(roi_heads_->num_classes(), roi_heads_->options().fc_dim));
+}
+
+torch::Tensor FasterRcnnImpl::window_features(const ImageBatch& batch, const std::vector<torch::Tensor>& windows) {
+  if (static_cast<int64_t>(windows.size()) != batch.size())
+    throw Error("window features: one windows tensor per image needed");
+  std::vector<torch::Tensor> boxes;
+  for (const auto& w : windows) boxes.push_back(w.to(batch.images.device(), torch::kFloat32));
+  if (!config_.warps_windows()) return roi_heads_->fc_features(backbone_->forward(batch.images), boxes);
+  std::vector<torch::Tensor> out;
+  for (int64_t i = 0; i < batch.size(); ++i) {
+    auto image = batch.images.narrow(0, i, 1);
+    for (int64_t start = 0; start < boxes[i].size(0); start += config_.warp_batch) {
+      const int64_t n = std::min(config_.warp_batch, boxes[i].size(0) - start);
+      auto crops = rcnn::warp_windows(image, {boxes[i].narrow(0, start, n)}, config_.warp);
+      auto maps = backbone_->forward(crops);
+      // One image per window: RoI r of the list reads image r of the batch.
+      std::vector<torch::Tensor> per_window = whole_windows(n, config_.warp.size, maps.options())[0].split(1, 0);
+      out.push_back(roi_heads_->fc_features(maps, per_window));
+    }
+  }
+  if (out.empty()) return torch::zeros({0, roi_heads_->options().fc_dim}, batch.images.options());
+  return torch::cat(out, 0);
 }
 
 std::map<std::string, torch::Tensor> FasterRcnnImpl::losses(const ImageBatch& batch,
@@ -71,6 +124,7 @@ std::map<std::string, torch::Tensor> FasterRcnnImpl::losses(const ImageBatch& ba
     gt_boxes.push_back(t.boxes);
     gt_labels.push_back(t.labels);
   }
+  if (config_.warps_windows()) return window_losses(batch, gt_boxes, gt_labels, external);
   auto features = backbone_->forward(batch.images);
   std::map<std::string, torch::Tensor> out;
   std::vector<torch::Tensor> proposals;
@@ -92,7 +146,45 @@ std::map<std::string, torch::Tensor> FasterRcnnImpl::losses(const ImageBatch& ba
   return out;
 }
 
+std::map<std::string, torch::Tensor> FasterRcnnImpl::window_losses(const ImageBatch& batch,
+                                                                   const std::vector<torch::Tensor>& gt_boxes,
+                                                                   const std::vector<torch::Tensor>& gt_labels,
+                                                                   const std::vector<torch::Tensor>& external) {
+  std::vector<torch::Tensor> proposals;
+  for (const auto& p : external) proposals.push_back(p.to(batch.images.device(), torch::kFloat32));
+  auto sampled = roi_heads_->sample_proposals(proposals, gt_boxes, gt_labels);
+  auto crops = rcnn::warp_windows(batch.images, sampled.boxes, config_.warp);
+  auto maps = backbone_->forward(crops);
+  // The head's loss on each warped window as its own image with one RoI covering it.
+  SampledProposals per_window;
+  per_window.boxes = whole_windows(maps.size(0), config_.warp.size, maps.options())[0].split(1, 0);
+  per_window.labels = torch::cat(sampled.labels, 0).split(1, 0);
+  per_window.box_targets = torch::cat(sampled.box_targets, 0).split(1, 0);
+  auto out = roi_heads_->losses(maps, per_window);
+  out["loss"] = out.at("loss_head_cls") + out.at("loss_head_box");
+  return out;
+}
+
 std::vector<ImageDetections> FasterRcnnImpl::detect(const ImageBatch& batch, const std::vector<torch::Tensor>& external) {
+  if (config_.uses_svm()) {
+    if (static_cast<int64_t>(external.size()) != batch.size())
+      throw Error(config_.arch + ": one proposals tensor per image needed");
+    std::vector<torch::Tensor> proposals;
+    for (const auto& p : external) proposals.push_back(p.to(batch.images.device(), torch::kFloat32));
+    auto fc = window_features(batch, proposals);
+    if (!svm_->trained()) return roi_heads_->detect_from_fc(fc, proposals, batch.sizes);  // still fine-tuning
+    DetectionSelectOptions select = roi_heads_->select_options();
+    select.score_threshold = config_.svm_score_threshold;
+    std::vector<ImageDetections> out;
+    int64_t offset = 0;
+    for (size_t i = 0; i < proposals.size(); ++i) {
+      const int64_t r = proposals[i].size(0);
+      auto f = fc.narrow(0, offset, r);
+      offset += r;
+      out.push_back(select_detections(svm_->boxes(f, proposals[i]), svm_->scores(f), batch.sizes[i], select));
+    }
+    return out;
+  }
   auto features = backbone_->forward(batch.images);
   if (!config_.uses_rpn()) {
     if (static_cast<int64_t>(external.size()) != batch.size())
@@ -116,43 +208,54 @@ FasterRcnn make_faster_rcnn(const FasterRcnnConfig& config) {
 
 FasterRcnn load_faster_rcnn(const std::filesystem::path& model_file, c10::Device device) {
   ModelFile file = load_model_file(model_file);
-  if (file.kind != kFasterRcnnKind && file.kind != kFastRcnnKind)
-    throw file_error(model_file.string(), "is a '" + file.kind + "' model, not a Faster R-CNN or Fast R-CNN detector");
+  const auto archs = detector_archs();
+  if (std::find(archs.begin(), archs.end(), file.kind) == archs.end())
+    throw file_error(model_file.string(), "is a '" + file.kind + "' model, not an R-CNN family detector");
   FasterRcnn model = make_faster_rcnn(parse_model_config(model_file, file, FasterRcnnConfig::from_json));
   load_for_inference(*model, file, model_file, device);
   return model;
 }
 
+PreparedPicture prepare_picture(const FasterRcnnConfig& config, const cv::Mat& bgr, std::vector<Box> boxes,
+                                int64_t size_divisible, c10::Device device) {
+  PreparedPicture out;
+  cv::Mat resized = bgr.clone();
+  out.scale = resize_short_side(resized, boxes, config.input.short_side, config.input.max_long_side);
+  out.batch = batch_images({image_to_tensor(resized, config.input)}, size_divisible);
+  out.batch.images = out.batch.images.to(device);
+  out.boxes = boxes_to_tensor(boxes).to(device);
+  return out;
+}
+
 std::vector<Detection> detect_picture(FasterRcnn& model, const cv::Mat& bgr, const std::string& image_id,
                                       const std::vector<Box>* given) {
   const auto& config = model->config();
-  const auto& input = config.input;
-  cv::Mat resized = bgr.clone();
   std::vector<Box> boxes_in;  // fast-rcnn: the proposals, resized with the picture
   if (!config.uses_rpn()) {
     boxes_in = given ? *given : proposals::selective_search(bgr, config.selective_search, image_id);
     if (static_cast<int64_t>(boxes_in.size()) > config.max_proposals) boxes_in.resize(config.max_proposals);
   }
-  const double scale = resize_short_side(resized, boxes_in, input.short_side, input.max_long_side);
   auto device = model->parameters().front().device();
-  ImageBatch batch = batch_images({image_to_tensor(resized, input)}, model->backbone().stride());
-  batch.images = batch.images.to(device);
+  PreparedPicture picture = prepare_picture(config, bgr, std::move(boxes_in), model->backbone().stride(), device);
+  const double scale = picture.scale;
   std::vector<torch::Tensor> external;
-  if (!config.uses_rpn()) external.push_back(boxes_to_tensor(boxes_in));
+  if (!config.uses_rpn()) external.push_back(picture.boxes);
   model->eval();
-  torch::NoGradGuard no_grad;
-  auto dets = model->detect(batch, external).at(0);
+  c10::InferenceMode inference;
+  auto dets = model->detect(picture.batch, external).at(0);
   auto boxes = (dets.boxes / scale).to(torch::kCPU).contiguous();
   auto scores = dets.scores.to(torch::kCPU).contiguous();
   auto labels = dets.labels.to(torch::kCPU).contiguous();
   std::vector<Detection> out;
   const float w = static_cast<float>(bgr.cols), h = static_cast<float>(bgr.rows);
   auto b = boxes.accessor<float, 2>();
+  auto l = labels.accessor<int64_t, 1>();
+  auto sc = scores.accessor<float, 1>();
   for (int64_t i = 0; i < boxes.size(0); ++i) {
     Detection d;
     d.image_id = image_id;
-    d.label = static_cast<int>(labels[i].item<int64_t>());
-    d.score = scores[i].item<float>();
+    d.label = static_cast<int>(l[i]);
+    d.score = sc[i];
     d.box = Box{std::clamp(b[i][0], 0.f, w), std::clamp(b[i][1], 0.f, h), std::clamp(b[i][2], 0.f, w),
                 std::clamp(b[i][3], 0.f, h)};
     out.push_back(d);

@@ -1,5 +1,6 @@
 #include "seer/detection/training/detector_task.h"
 
+#include <chrono>
 #include <torch/torch.h>
 
 #include "seer/core/error.h"
@@ -75,12 +76,23 @@ std::map<std::string, torch::Tensor> DetectorTask::train_step(int64_t step) {
 
 std::vector<Detection> detect_dataset(models::FasterRcnn& model, const DetectionDataset& data,
                                       int64_t max_images, bool progress,
-                                      const std::vector<std::vector<Box>>* proposals) {
+                                      const std::vector<std::vector<Box>>* proposals, DetectTiming* timing) {
   if (proposals && proposals->size() != data.images.size())
     throw Error("detect_dataset: one proposal list per image needed");
   std::vector<Detection> all;
   const int64_t n = max_images > 0 ? std::min<int64_t>(max_images, data.images.size())
                                    : static_cast<int64_t>(data.images.size());
+  using Clock = std::chrono::steady_clock;
+  const auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  if (timing) {
+    timing->warmup_images = std::clamp<int64_t>(timing->warmup_images, 0, n);
+    for (int64_t i = 0; i < timing->warmup_images; ++i)
+      models::detect_picture(model, read_image_bgr(data.images[i].image_path), data.images[i].id,
+                             proposals ? &(*proposals)[i] : nullptr);
+    timing->images = n;
+    timing->seconds = timing->model_seconds = 0;
+  }
+  const auto start = Clock::now();
   ProgressBarOptions bar_options;
   bar_options.label = "detect";
   bar_options.unit = "img";
@@ -88,11 +100,14 @@ std::vector<Detection> detect_dataset(models::FasterRcnn& model, const Detection
   ProgressBar bar(n, bar_options);
   for (int64_t i = 0; i < n; ++i) {
     const auto& image = data.images[i];
-    auto dets = models::detect_picture(model, read_image_bgr(image.image_path), image.id,
-                                       proposals ? &(*proposals)[i] : nullptr);
+    const cv::Mat bgr = read_image_bgr(image.image_path);
+    const auto model_start = Clock::now();
+    auto dets = models::detect_picture(model, bgr, image.id, proposals ? &(*proposals)[i] : nullptr);
+    if (timing) timing->model_seconds += since(model_start);
     all.insert(all.end(), dets.begin(), dets.end());
     bar.update(i + 1, {});
   }
+  if (timing) timing->seconds = since(start);
   bar.finish();
   return all;
 }

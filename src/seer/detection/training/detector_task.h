@@ -65,10 +65,25 @@ class DetectorTask : public TrainTask {
   int current_phase_ = -1;
 };
 
+// How long detect_dataset took: `seconds` the wall time of the timed images (file reading and
+// JPEG decoding included), `model_seconds` the part spent in detect_picture (resize, normalise,
+// network, NMS: what a peer's timer around its model call covers). The first `warmup_images`
+// are detected once untimed beforehand (allocator and thread-pool warm-up), as peers do.
+struct DetectTiming {
+  int64_t warmup_images = 0;
+  int64_t images = 0;
+  double seconds = 0;
+  double model_seconds = 0;
+  double seconds_per_image() const { return images ? seconds / static_cast<double>(images) : 0.0; }
+  double model_seconds_per_image() const { return images ? model_seconds / static_cast<double>(images) : 0.0; }
+};
+
 // Detections of every image of `data` (their own pixel coordinates), for evaluation.
 // fast-rcnn: `proposals` one list per image (image pixels), or null to run selective search.
+// `timing` (optional) receives the times; its warmup_images is read as the number to warm up on.
 std::vector<Detection> detect_dataset(models::FasterRcnn& model, const DetectionDataset& data,
                                       int64_t max_images = 0, bool progress = false,
-                                      const std::vector<std::vector<Box>>* proposals = nullptr);
+                                      const std::vector<std::vector<Box>>* proposals = nullptr,
+                                      DetectTiming* timing = nullptr);
 
 }  // namespace seer::detection::training

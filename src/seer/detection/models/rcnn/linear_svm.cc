@@ -3,6 +3,7 @@
 #include <linear.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -71,7 +72,15 @@ LinearSvm fit(const at::Tensor& pos, const at::Tensor& neg, const LinearSvmOptio
   if (const char* error = check_parameter(prob.get(), &param)) throw Error(std::string("linear SVM: ") + error);
   static std::once_flag silenced;
   std::call_once(silenced, [] { set_print_string_function(quiet); });
-  model* m = train(prob.get(), &param);
+  // liblinear's dual solver shuffles with rand(): seeded here, under a lock (rand's state is
+  // global), so that the same data give the same SVM on every run and in every thread.
+  static std::mutex solver;
+  model* m = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(solver);
+    std::srand(static_cast<unsigned>(o.seed));
+    m = train(prob.get(), &param);
+  }
   std::unique_ptr<model, void (*)(model*)> owned(m, [](model* p) { free_and_destroy_model(&p); });
   int labels[2] = {0, 0};
   get_labels(m, labels);

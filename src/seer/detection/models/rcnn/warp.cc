@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
 
 #include "seer/core/error.h"
+#include "seer/detection/ops/roi_align.h"
+#include "seer/detection/ops/rois.h"
 
 namespace seer::detection::models::rcnn {
 
@@ -17,6 +20,21 @@ Box context_window(const Box& box, const WarpOptions& o) {
   const double hw = 0.5 * box.width() * dilation, hh = 0.5 * box.height() * dilation;
   return Box{static_cast<float>(cx - hw), static_cast<float>(cy - hh), static_cast<float>(cx + hw),
              static_cast<float>(cy + hh)};
+}
+
+at::Tensor context_windows(const at::Tensor& boxes, const WarpOptions& o) {
+  if (o.context < 0 || 2 * o.context >= o.size)
+    throw Error(fmt::format("warp: context {} must be >= 0 and leave room in a {} px window", o.context, o.size));
+  const double dilation = static_cast<double>(o.size) / (o.size - 2 * o.context);
+  auto centre = (boxes.narrow(1, 0, 2) + boxes.narrow(1, 2, 2)) * 0.5;
+  auto half = (boxes.narrow(1, 2, 2) - boxes.narrow(1, 0, 2)) * (0.5 * dilation);
+  return torch::cat({centre - half, centre + half}, 1);
+}
+
+at::Tensor warp_windows(const at::Tensor& images, const std::vector<at::Tensor>& boxes, const WarpOptions& o) {
+  std::vector<at::Tensor> windows;
+  for (const auto& b : boxes) windows.push_back(context_windows(b.to(images.dtype()), o));
+  return ops::roi_align(images, ops::boxes_to_rois(windows), {o.size, o.size}, 1.0, 2, /*aligned=*/true);
 }
 
 cv::Mat warp_window(const cv::Mat& image, const Box& box, const WarpOptions& o) {

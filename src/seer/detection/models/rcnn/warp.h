@@ -7,6 +7,9 @@
 // does. Box conventions: detection/boxes/box.h.
 #pragma once
 
+#include <ATen/core/Tensor.h>
+#include <vector>
+
 #include <opencv2/core.hpp>
 
 #include "seer/detection/boxes/box.h"
@@ -21,6 +24,15 @@ struct WarpOptions {
 // The dilated window of `box` (may extend past the image): same centre, width and height
 // times size / (size - 2 context). seer::Error unless 0 <= 2 context < size.
 Box context_window(const Box& box, const WarpOptions& options);
+
+// The same for boxes [N, 4] (a tensor expression, any device).
+at::Tensor context_windows(const at::Tensor& boxes, const WarpOptions& options);
+
+// Every box of each image with context, warped to options.size x options.size from the batch's
+// normalised images [B, 3, H, W] (bilinear sampling by RoIAlign with 2 x 2 points per output
+// pixel; outside the image it reads 0, the mean colour after normalisation, as R-CNN fills it):
+// boxes[i] [R_i, 4] in image i's coordinates -> [sum R_i, 3, size, size].
+at::Tensor warp_windows(const at::Tensor& images, const std::vector<at::Tensor>& boxes, const WarpOptions& options);
 
 // `box` of the 8-bit BGR `image` with context, warped to options.size x options.size (bilinear;
 // anisotropic, as R-CNN). seer::Error on an empty box or image.

@@ -223,7 +223,7 @@ torch::Tensor RoiHeadsImpl::pool(const torch::Tensor& features, const std::vecto
 
 std::pair<torch::Tensor, torch::Tensor> RoiHeadsImpl::predict(const torch::Tensor& features,
                                                               const std::vector<torch::Tensor>& boxes) {
-  auto x = head_->forward(pool(features, boxes));
+  auto x = fc_features(features, boxes);
   return {cls_score_(x), bbox_pred_(x)};
 }
 
@@ -261,22 +261,55 @@ std::map<std::string, torch::Tensor> RoiHeadsImpl::losses(const torch::Tensor& f
   return out;
 }
 
+ImageDetections select_detections(torch::Tensor boxes, torch::Tensor scores, const std::array<int64_t, 2>& image_size,
+                                  const DetectionSelectOptions& options) {
+  const int64_t r = scores.size(0), k = scores.size(1);
+  auto long_opts = torch::TensorOptions().dtype(torch::kInt64).device(scores.device());
+  boxes = clip_boxes_to_image(boxes.reshape({r, 4 * k}), static_cast<double>(image_size[0]),
+                              static_cast<double>(image_size[1]));
+  boxes = boxes.view({r * k, 4});
+  scores = scores.reshape(-1);
+  auto labels = torch::arange(k, long_opts).repeat({r});
+  auto keep = torch::nonzero(scores > options.score_threshold).view(-1);
+  boxes = boxes.index_select(0, keep);
+  scores = scores.index_select(0, keep);
+  labels = labels.index_select(0, keep);
+  keep = remove_small_boxes(boxes, 1e-2);
+  boxes = boxes.index_select(0, keep);
+  scores = scores.index_select(0, keep);
+  labels = labels.index_select(0, keep);
+  keep = batched_nms(boxes.contiguous(), scores.contiguous(), labels, options.nms_iou);
+  keep = keep.slice(0, 0, std::min<int64_t>(options.detections_per_image, keep.size(0)));
+  return {boxes.index_select(0, keep), scores.index_select(0, keep), labels.index_select(0, keep)};
+}
+
+torch::Tensor RoiHeadsImpl::fc_features(const torch::Tensor& features, const std::vector<torch::Tensor>& boxes) {
+  return head_->forward(pool(features, boxes));
+}
+
 std::vector<ImageDetections> RoiHeadsImpl::detect(const torch::Tensor& features,
                                                   const std::vector<torch::Tensor>& proposals,
                                                   const std::vector<std::array<int64_t, 2>>& image_sizes) {
-  std::vector<ImageDetections> out;
   int64_t total = 0;
   for (const auto& p : proposals) total += p.size(0);
-  auto long_opts = torch::TensorOptions().dtype(torch::kInt64).device(features.device());
-  if (total == 0) {
+  if (total == 0) return detect_from_fc(torch::zeros({0, options_.fc_dim}, features.options()), proposals, image_sizes);
+  return detect_from_fc(fc_features(features, proposals), proposals, image_sizes);
+}
+
+std::vector<ImageDetections> RoiHeadsImpl::detect_from_fc(const torch::Tensor& fc,
+                                                          const std::vector<torch::Tensor>& proposals,
+                                                          const std::vector<std::array<int64_t, 2>>& image_sizes) {
+  std::vector<ImageDetections> out;
+  auto long_opts = torch::TensorOptions().dtype(torch::kInt64).device(fc.device());
+  if (fc.size(0) == 0) {
     for (size_t i = 0; i < proposals.size(); ++i) {
-      out.push_back({torch::zeros({0, 4}, features.options()), torch::zeros({0}, features.options()),
+      out.push_back({torch::zeros({0, 4}, fc.options()), torch::zeros({0}, fc.options()),
                      torch::zeros({0}, long_opts)});
     }
     return out;
   }
-  auto [logits, deltas] = predict(features, proposals);
-  auto probs = torch::softmax(logits, 1);
+  auto probs = torch::softmax(cls_score_(fc), 1);
+  auto deltas = bbox_pred_(fc);
   int64_t offset = 0;
   const int64_t k = num_classes_;
   for (size_t i = 0; i < proposals.size(); ++i) {
@@ -285,24 +318,13 @@ std::vector<ImageDetections> RoiHeadsImpl::detect(const torch::Tensor& features,
     auto d = deltas.narrow(0, offset, r).narrow(1, 4, 4 * k);       // [r, 4k]
     offset += r;
     auto boxes = coder_.decode(d, proposals[i].to(d.dtype()));      // [r, 4k]
-    boxes = clip_boxes_to_image(boxes, static_cast<double>(image_sizes[i][0]),
-                                static_cast<double>(image_sizes[i][1]));
-    boxes = boxes.view({r * k, 4});
-    auto scores = p.reshape(-1);
-    auto labels = torch::arange(k, long_opts).repeat({r});
-    auto keep = torch::nonzero(scores > options_.score_threshold).view(-1);
-    boxes = boxes.index_select(0, keep);
-    scores = scores.index_select(0, keep);
-    labels = labels.index_select(0, keep);
-    keep = remove_small_boxes(boxes, 1e-2);
-    boxes = boxes.index_select(0, keep);
-    scores = scores.index_select(0, keep);
-    labels = labels.index_select(0, keep);
-    keep = batched_nms(boxes.contiguous(), scores.contiguous(), labels, options_.nms_iou);
-    keep = keep.slice(0, 0, std::min<int64_t>(options_.detections_per_image, keep.size(0)));
-    out.push_back({boxes.index_select(0, keep), scores.index_select(0, keep), labels.index_select(0, keep)});
+    out.push_back(select_detections(boxes, p, image_sizes[i], select_options()));
   }
   return out;
+}
+
+DetectionSelectOptions RoiHeadsImpl::select_options() const {
+  return {options_.score_threshold, options_.nms_iou, options_.detections_per_image};
 }
 
 }  // namespace seer::detection::models

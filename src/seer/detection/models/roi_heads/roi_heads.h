@@ -70,6 +70,17 @@ struct ImageDetections {
   torch::Tensor labels;  // [D] int64, 0-based class index (no background)
 };
 
+// The test-time selection of one image's detections: boxes [R, K, 4] (or [R, 4K]) in input
+// coordinates, scores [R, K] (no background column): clipped to the image, boxes scoring above
+// score_threshold kept, tiny ones dropped, per-class NMS, the best detections_per_image kept.
+struct DetectionSelectOptions {
+  double score_threshold = 0.05;
+  double nms_iou = 0.3;
+  int64_t detections_per_image = 100;
+};
+ImageDetections select_detections(torch::Tensor boxes, torch::Tensor scores, const std::array<int64_t, 2>& image_size,
+                                  const DetectionSelectOptions& options);
+
 // What truncate_fc did to each fc layer of the head.
 struct TruncatedSvdReport {
   struct Layer {
@@ -98,10 +109,18 @@ class RoiHeadsImpl : public torch::nn::Module {
   std::map<std::string, torch::Tensor> losses(const torch::Tensor& features,
                                               const SampledProposals& sampled);
 
+  // The box head's output (fc7 of the fc head) of each RoI: [R, fc_dim]. R-CNN and SPP-Net
+  // train their SVMs and box regressors on it.
+  torch::Tensor fc_features(const torch::Tensor& features, const std::vector<torch::Tensor>& boxes);
+
   // Test: detections per image, in input coordinates.
   std::vector<ImageDetections> detect(const torch::Tensor& features,
                                       const std::vector<torch::Tensor>& proposals,
                                       const std::vector<std::array<int64_t, 2>>& image_sizes);
+  // The same from the RoIs' fc_features (rows in the order of `proposals`, image after image).
+  std::vector<ImageDetections> detect_from_fc(const torch::Tensor& fc, const std::vector<torch::Tensor>& proposals,
+                                              const std::vector<std::array<int64_t, 2>>& image_sizes);
+  DetectionSelectOptions select_options() const;
 
   const RoiHeadsOptions& options() const { return options_; }
   int64_t num_classes() const { return num_classes_; }
