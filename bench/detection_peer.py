@@ -350,6 +350,10 @@ def parse_args():
                    help="proposals kept per test image after the RPN's NMS (torchvision's default 1000; py-faster-rcnn's 300)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--save-model", action="store_true", help="write the trained model's state_dict to OUT/model.pt")
+    p.add_argument("--eval-only", metavar="MODEL", default=None,
+                   help="no training: load MODEL (a state_dict written by --save-model), evaluate the test split once "
+                        "and print the result (inference timing of a trained model, e.g. beside `seer detect test`)")
     p.add_argument("--out", default=None, help="output folder (default bench/out/detection/peer-<backbone>)")
     args = p.parse_args()
     try:
@@ -398,6 +402,15 @@ def main():
     test_pixels = [read_image(path) for _, path, *_ in test_images]
 
     model = build_model(args, len(classes) + 1)
+    if args.eval_only:
+        model.load_state_dict(torch.load(args.eval_only, map_location="cpu"))
+        t0 = time.perf_counter()
+        ev = evaluate(model, test_images, test_pixels, classes, gt, args, os.path.join(args.out, "eval-only"))
+        ev.update(tool="torchvision", command=command, model=args.eval_only, threads=args.threads,
+                  eval_seconds=time.perf_counter() - t0)
+        info(f"mAP (VOC07) {ev['map'] * 100:.2f}%, {ev['inference_seconds_per_image'] * 1000:.0f} ms/image")
+        print(json.dumps(ev))
+        return 0
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -522,6 +535,11 @@ def main():
         result["stopped_by"] = "last eval point"
     log.close()
     update_totals()
+    if args.save_model:
+        path = os.path.join(args.out, "model.pt")
+        torch.save(model.state_dict(), path + ".tmp")
+        os.replace(path + ".tmp", path)
+        result["model"] = path
     save()
     del batches  # stops the worker
     info(f"{step} steps, {seen} images in {train_s:.1f} s of training: "

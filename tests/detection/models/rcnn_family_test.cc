@@ -167,14 +167,15 @@ TEST(Rcnn, FineTunesOnWarpedWindowsThenSvmsAndRoundTrips) {
   EXPECT_EQ(losses.count("loss_rpn_cls"), 0u);
   EXPECT_EQ(losses.at("loss_head_box").item<float>(), 0.f);  // a classifier only
   const float first = losses.at("loss").item<float>();
-  fine_tune(model, data, proposals, 150);
+  // 300 steps: at 150 the fine-tuned features are seed-dependent (mAP 0.33-1.0 over seeds 1-4
+  // after the SVMs); at 300 every seed tried reaches 1.0.
+  fine_tune(model, data, proposals, 300);
   model->train();
   EXPECT_LT(model->losses(batch.images, batch.targets, {}, batch.proposals).at("loss").item<float>(), 0.5f * first);
   training::SvmStageOptions o;
   o.windows_per_image = 100;
   training::train_svm_stage(model, data, proposals, o);
   auto dets = training::detect_dataset(model, data, 0, false, &proposals);
-  // 32 px windows after 150 steps: lower than SPP-Net's on the same scenes (0.86 measured).
   EXPECT_GE(voc_evaluate(data, dets).map, 0.8);
   save_model_file(dir / "model.pt", ModelFile{kRcnnKind, model->config().to_json(), state_dict(*model), {}});
   auto loaded = load_faster_rcnn(dir / "model.pt", torch::kCPU);
