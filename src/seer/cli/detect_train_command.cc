@@ -399,6 +399,7 @@ struct DetectImageFlags {
   float threshold = 0.5f;
   bool save_voc = false;
   bool json = false;
+  std::vector<int64_t> svd_ranks;  // truncated SVD of the head's fc layers (fc6, fc7)
   int threads = 0;
   std::string device = "cpu";
 };
@@ -414,6 +415,7 @@ void run_image(const DetectImageFlags& f) {
   set_threads(f.threads);
   const auto device = select_device(f.device);
   models::FasterRcnn model = models::load_faster_rcnn(f.model, device);
+  if (!f.svd_ranks.empty()) std::cerr << model->roi_heads()->truncate_fc(f.svd_ranks).summary() << "\n";
   const auto& classes = model->config().classes;
   std::vector<fs::path> files;
   for (const auto& input : f.inputs) {
@@ -580,6 +582,9 @@ void add_detect_model_commands(CLI::App* detect) {
   i->add_flag("--json", im->json,
               "One JSON line per image: {\"file\", \"detections\": [{\"class\", \"score\", \"box\": [x1, y1, x2, y2]}]}"
               " (0-based pixel coordinates, x2/y2 exclusive)");
+  i->add_option("--svd", im->svd_ranks,
+                "Truncated SVD of the head's fc layers at these ranks (fc6[,fc7]): faster, see `detect test --svd`")
+      ->delimiter(',');
   i->add_option("--threads", im->threads, "CPU threads (0 = all cores)")->capture_default_str();
   i->add_option("--device", im->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   i->callback([im] { run_image(*im); });

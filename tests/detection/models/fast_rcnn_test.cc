@@ -231,9 +231,10 @@ TEST(DetectCli, ProposalsThenFastRcnnTrainTestWithSvdAndImage) {
 
   // A picture without a proposals file gets selective search on the spot.
   r = seer::testing::run_cli(exe, "detect image --model " + run + "/model.pt " + scenes + "/JPEGImages/000000.jpg --out " +
-                                      (dir / "drawn").string() + " --threshold 0 --json --threads 1");
+                                      (dir / "drawn").string() + " --threshold 0 --json --threads 1 --svd 16,8");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(std::filesystem::exists(dir / "drawn" / "000000.jpg"));
+  EXPECT_TRUE(Contains(r.out, "at rank 16")) << r.out;  // the SVD's report
 
   // Without --proposals, fast-rcnn training is refused with the command that makes them.
   r = seer::testing::run_cli(exe, "detect train --arch fast-rcnn --data " + scenes + " --run " + (dir / "run2").string() +
