@@ -25,42 +25,10 @@ using seer::testing::Contains;
 using seer::testing::error_of;
 using seer::testing::ScratchDir;
 using seer::detection::testing::scene_loader_options;
+using seer::detection::testing::jittered_proposals;
+using seer::detection::testing::tiny_detector;
+using seer::detection::testing::train_on_proposals;
 using seer::detection::testing::write_scenes;
-
-FasterRcnnConfig tiny_fast_rcnn(const std::vector<std::string>& classes) {
-  FasterRcnnConfig c;
-  c.arch = kFastRcnnKind;
-  c.classes = classes;
-  c.backbone.widths = {8, 16, 32, 32};
-  c.backbone.blocks = {1, 1, 1};
-  c.backbone.gn_groups = 8;
-  c.roi_heads.fc_dim = 64;
-  c.roi_heads.batch_per_image = 64;
-  c.input.short_side = 120;
-  c.input.max_long_side = 160;
-  c.max_proposals = 200;
-  return c;
-}
-
-
-// Proposals that a selective search might give: every ground-truth box jittered, plus a grid of
-// background boxes.
-std::vector<std::vector<Box>> jittered_proposals(const DetectionDataset& data) {
-  std::vector<std::vector<Box>> out;
-  for (const auto& im : data.images) {
-    std::vector<Box> p;
-    for (const auto& o : im.objects)
-      for (float d : {-6.f, -3.f, 0.f, 3.f, 6.f})
-        p.push_back(Box{std::max(0.f, o.box.x1 + d), std::max(0.f, o.box.y1 - d),
-                        std::min(static_cast<float>(im.width), o.box.x2 + d),
-                        std::min(static_cast<float>(im.height), o.box.y2 - d / 2)});
-    for (float x = 0; x + 40 <= im.width; x += 20)
-      for (float y = 0; y + 40 <= im.height; y += 20) p.push_back(Box{x, y, x + 40, y + 40});
-    out.push_back(p);
-  }
-  return out;
-}
-
 
 TEST(BatchLoader, ProposalsAreResizedAndFlippedWithTheImage) {
   ScratchDir dir;
@@ -69,24 +37,24 @@ TEST(BatchLoader, ProposalsAreResizedAndFlippedWithTheImage) {
   auto options = scene_loader_options(1);
   options.short_sides = {240};  // scale 2
   options.max_long_side = 1000;
-  training::BatchLoader plain(data, options, tiny_fast_rcnn(synth_classes()).input, proposals);
+  training::BatchLoader plain(data, options, tiny_detector(kFastRcnnKind).input, proposals);
   auto p = tensor_to_boxes(plain.batch(0).proposals.at(0));
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[0], (Box{20, 20, 60, 40}));
   EXPECT_EQ(p[1], (Box{0, 0, 320, 240}));
   options.flip_probability = 1;
-  training::BatchLoader flipped(data, options, tiny_fast_rcnn(synth_classes()).input, proposals);
+  training::BatchLoader flipped(data, options, tiny_detector(kFastRcnnKind).input, proposals);
   p = tensor_to_boxes(flipped.batch(0).proposals.at(0));
   EXPECT_EQ(p[0], (Box{260, 20, 300, 40}));  // x1' = W - x2 in the 320-wide image
   EXPECT_TRUE(Contains(error_of([&] {
-                         training::BatchLoader(data, options, tiny_fast_rcnn(synth_classes()).input, {{}, {}});
+                         training::BatchLoader(data, options, tiny_detector(kFastRcnnKind).input, {{}, {}});
                        }),
                        "one proposal list per training image"));
 }
 
 TEST(FastRcnn, HasNoRpnAndNeedsProposals) {
   torch::manual_seed(1);
-  auto model = make_faster_rcnn(tiny_fast_rcnn(synth_classes()));
+  auto model = make_faster_rcnn(tiny_detector(kFastRcnnKind));
   EXPECT_TRUE(model->rpn().is_empty());
   for (const auto& p : model->named_parameters()) EXPECT_NE(p.key().rfind("rpn.", 0), 0u) << p.key();
   ImageBatch batch = batch_images({torch::zeros({3, 120, 160})}, 16);
@@ -109,17 +77,8 @@ TEST(FastRcnn, LearnsTwoScenesFromTheirProposals) {
   auto data = write_scenes(dir.path(), 2, 7);
   const auto proposals = jittered_proposals(data);
   torch::manual_seed(2);
-  auto config = tiny_fast_rcnn(synth_classes());
-  auto model = make_faster_rcnn(config);
-  training::BatchLoader loader(data, scene_loader_options(2), config.input, proposals);
-  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.02).momentum(0.9).weight_decay(1e-4));
-  model->train();
-  for (int step = 0; step < 200; ++step) {
-    auto batch = loader.batch(step);
-    sgd.zero_grad();
-    model->losses(batch.images, batch.targets, {}, batch.proposals).at("loss").backward();
-    sgd.step();
-  }
+  auto model = make_faster_rcnn(tiny_detector(kFastRcnnKind));
+  train_on_proposals(model, data, proposals, 200);
   auto dets = training::detect_dataset(model, data, 0, false, &proposals);
   EXPECT_GE(voc_evaluate(data, dets).map, 0.9) << dets.size() << " detections";
 
@@ -135,7 +94,7 @@ TEST(FastRcnn, LearnsTwoScenesFromTheirProposals) {
 
 TEST(FastRcnn, SppPoolerFeedsTheFcHeadWithAPyramidVector) {
   torch::manual_seed(5);
-  auto config = tiny_fast_rcnn(synth_classes());
+  auto config = tiny_detector(kFastRcnnKind);
   config.roi_heads.pooler = "spp";
   config.roi_heads.spp_levels = {3, 1};
   auto model = make_faster_rcnn(config);
@@ -174,7 +133,7 @@ TEST(TruncatedSvd, OutputErrorWithinTheDroppedSingularValue) {
 
 TEST(TruncatedSvd, HeadKeepsItsDetectionsAtHighRank) {
   torch::manual_seed(4);
-  auto model = make_faster_rcnn(tiny_fast_rcnn(synth_classes()));
+  auto model = make_faster_rcnn(tiny_detector(kFastRcnnKind));
   model->eval();
   torch::NoGradGuard no_grad;
   const auto features = torch::randn({1, 32, 8, 10});

@@ -28,20 +28,14 @@ using seer::testing::Contains;
 using seer::testing::error_of;
 using seer::testing::ScratchDir;
 using seer::detection::testing::scene_loader_options;
+using seer::detection::testing::jittered_proposals;
+using seer::detection::testing::tiny_detector;
+using seer::detection::testing::train_on_proposals;
 using seer::detection::testing::write_scenes;
 
+// tiny_detector with each arch's own parts small too.
 FasterRcnnConfig tiny(const std::string& arch) {
-  FasterRcnnConfig c;
-  c.arch = arch;
-  c.classes = synth_classes();
-  c.backbone.widths = {8, 16, 32, 32};
-  c.backbone.blocks = {1, 1, 1};
-  c.backbone.gn_groups = 8;
-  c.roi_heads.fc_dim = 64;
-  c.roi_heads.batch_per_image = 64;
-  c.input.short_side = 120;
-  c.input.max_long_side = 160;
-  c.max_proposals = 200;
+  auto c = tiny_detector(arch);
   if (arch == kSppNetKind) c.roi_heads.spp_levels = {3, 1}, c.roi_heads.pooler = "spp";
   if (arch == kRcnnKind) {
     c.warp = {32, 4};
@@ -49,36 +43,6 @@ FasterRcnnConfig tiny(const std::string& arch) {
     c.roi_heads.box_loss_weight = 0;
   }
   return c;
-}
-
-// Every ground-truth box jittered, plus a grid of background boxes.
-std::vector<std::vector<Box>> jittered_proposals(const DetectionDataset& data) {
-  std::vector<std::vector<Box>> out;
-  for (const auto& im : data.images) {
-    std::vector<Box> p;
-    for (const auto& o : im.objects)
-      for (float d : {-6.f, -3.f, 0.f, 3.f, 6.f})
-        p.push_back(Box{std::max(0.f, o.box.x1 + d), std::max(0.f, o.box.y1 - d),
-                        std::min(static_cast<float>(im.width), o.box.x2 + d),
-                        std::min(static_cast<float>(im.height), o.box.y2 - d / 2)});
-    for (float x = 0; x + 40 <= im.width; x += 20)
-      for (float y = 0; y + 40 <= im.height; y += 20) p.push_back(Box{x, y, x + 40, y + 40});
-    out.push_back(p);
-  }
-  return out;
-}
-
-void fine_tune(FasterRcnn& model, const DetectionDataset& data, const std::vector<std::vector<Box>>& proposals,
-               int steps) {
-  training::BatchLoader loader(data, scene_loader_options(2), model->config().input, proposals);
-  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.02).momentum(0.9).weight_decay(1e-4));
-  model->train();
-  for (int step = 0; step < steps; ++step) {
-    auto batch = loader.batch(step);
-    sgd.zero_grad();
-    model->losses(batch.images, batch.targets, {}, batch.proposals).at("loss").backward();
-    sgd.step();
-  }
 }
 
 TEST(WarpWindows, BilinearCropsWithContextAndZeroOutsideTheImage) {
@@ -130,7 +94,7 @@ TEST(SppNet, SvmStageScoresTheTrainingScenesAndCachesItsFeatures) {
   torch::manual_seed(3);
   auto model = make_faster_rcnn(tiny(kSppNetKind));
   EXPECT_FALSE(model->svm_head().is_empty());
-  fine_tune(model, data, proposals, 150);
+  train_on_proposals(model, data, proposals, 150);
   training::SvmStageOptions o;
   o.windows_per_image = 100;
   const auto cache = dir / "features.pt";
@@ -169,7 +133,7 @@ TEST(Rcnn, FineTunesOnWarpedWindowsThenSvmsAndRoundTrips) {
   const float first = losses.at("loss").item<float>();
   // 300 steps: at 150 the fine-tuned features are seed-dependent (mAP 0.33-1.0 over seeds 1-4
   // after the SVMs); at 300 every seed tried reaches 1.0.
-  fine_tune(model, data, proposals, 300);
+  train_on_proposals(model, data, proposals, 300);
   model->train();
   EXPECT_LT(model->losses(batch.images, batch.targets, {}, batch.proposals).at("loss").item<float>(), 0.5f * first);
   training::SvmStageOptions o;
