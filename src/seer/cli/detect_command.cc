@@ -438,6 +438,10 @@ void add_detect_command(CLI::App& app) {
       ->capture_default_str();
   s->add_option("--max-objects", sy->options.max_objects, "Objects per image, at most")
       ->capture_default_str();
+  s->add_option("--min-size", sy->options.min_size, "Smallest object size, as a fraction of the short side")
+      ->capture_default_str();
+  s->add_option("--max-size", sy->options.max_size, "Largest object size, as a fraction of the short side")
+      ->capture_default_str();
   s->add_option("--val-fraction", sy->options.val_fraction, "Fraction of images in val")
       ->capture_default_str();
   s->add_option("--test-fraction", sy->options.test_fraction, "Fraction of images in test")

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -66,7 +68,11 @@ nlohmann::json run_seer(const std::vector<std::string>& args, const std::string&
   char buffer[4096];
   while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
   const int status = pclose(pipe);
-  if (status != 0) throw Error(fmt::format("detect compare: `{}` failed (status {})", command, status));
+  if (status == -1) throw Error("detect compare: cannot wait for " + command);
+  if (WIFSIGNALED(status))
+    throw Error(fmt::format("detect compare: `{}` was killed by signal {}", command, WTERMSIG(status)));
+  if (WEXITSTATUS(status) != 0)
+    throw Error(fmt::format("detect compare: `{}` failed (exit status {})", command, WEXITSTATUS(status)));
   std::istringstream lines(out);
   std::string line, last;
   while (std::getline(lines, line))

@@ -59,6 +59,7 @@ struct DetectTrainFlags {
   std::vector<int64_t> widths = models::BackboneOptions{}.widths;
   std::vector<int64_t> blocks = models::BackboneOptions{}.blocks;
   std::string norm = "gn";
+  int64_t stride = 16;
   std::string init;
   std::string anchors = "default";
   std::string schedule = "joint";
@@ -68,6 +69,7 @@ struct DetectTrainFlags {
   int64_t batch = 2;
   double epochs = 12;
   double flip = 0.5;
+  std::string optimizer = "sgd";  // sgd (py-faster-rcnn's) or adamw
   double momentum = 0.9;
   double weight_decay = 1e-4;
   std::string head = "fc";
@@ -129,6 +131,8 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
   for (int s : f.short_sides)
     if (s < 32) throw Error("--short-side values must be >= 32");
   if (f.max_long_side < 32) throw Error("--max-long-side must be >= 32");
+  if (f.optimizer != "sgd" && f.optimizer != "adamw")
+    throw Error("--optimizer must be sgd or adamw, not '" + f.optimizer + "'");
   if (!(f.momentum >= 0 && f.momentum < 1)) throw Error("--momentum must be in [0, 1)");
   if (!(f.weight_decay >= 0)) throw Error("--weight-decay must be >= 0");
   if (!(f.flip >= 0 && f.flip <= 1)) throw Error("--flip must be in [0, 1]");
@@ -143,6 +147,8 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
   model.backbone.widths = f.widths;
   model.backbone.blocks = f.blocks;
   model.backbone.norm = f.norm;
+  if (f.stride != 16 && f.backbone != "resnet-lite") throw Error("--stride 8 needs --backbone resnet-lite");
+  model.backbone.stride = f.stride;
   model.input.short_side = f.test_short_side > 0 ? f.test_short_side
                                                  : *std::max_element(f.short_sides.begin(), f.short_sides.end());
   model.input.max_long_side = f.max_long_side;
@@ -201,6 +207,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
       {"train_short_sides", f.short_sides},
       {"batch", f.batch},
       {"flip", f.flip},
+      {"optimizer", f.optimizer},
       {"momentum", f.momentum},
       {"weight_decay", f.weight_decay},
       {"strict_images", f.strict_images},
@@ -214,7 +221,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
        }()},
       {"seed", f.common.seed},
       {"steps", steps},
-      {"lr", f.common.lr > 0 ? f.common.lr : 0.02},
+      {"lr", f.common.lr > 0 ? f.common.lr : (f.optimizer == "adamw" ? 0.001 : 0.02)},
       {"eval_every", f.common.eval_every > 0 ? f.common.eval_every : std::max<int64_t>(1, steps / 8)},
       {"checkpoint_every", f.common.checkpoint_every},
       {"log_every", f.common.log_every},
@@ -284,27 +291,36 @@ void run_train(const DetectTrainFlags& f) {
   to.eval_max_images = config.value("eval_max_images", int64_t{0});
   training::DetectorTask task(model, std::move(loader), eval, to, device, std::move(eval_proposals));
 
-  // py-faster-rcnn's rule: biases learn at twice the rate, without weight decay.
+  // SGD: py-faster-rcnn's rule, biases learn at twice the rate without weight decay. AdamW
+  // (decoupled weight decay, Loshchilov & Hutter 2019): one rate, no decay on biases either.
   const double lr = config.at("lr").get<double>();
   const double momentum = config.at("momentum").get<double>();
   const double wd = config.at("weight_decay").get<double>();
+  const bool adamw = config.value("optimizer", std::string("sgd")) == "adamw";
   std::vector<torch::Tensor> weights, biases;
   for (const auto& p : model->named_parameters()) {
     const auto& name = p.key();
     (name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0 ? biases : weights).push_back(p.value());
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(weights, std::make_unique<torch::optim::SGDOptions>(
-                                   torch::optim::SGDOptions(lr).momentum(momentum).weight_decay(wd)));
-  groups.emplace_back(biases, std::make_unique<torch::optim::SGDOptions>(
-                                  torch::optim::SGDOptions(2 * lr).momentum(momentum).weight_decay(0)));
-  torch::optim::SGD optimizer(groups, torch::optim::SGDOptions(lr));
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (adamw) {
+    groups.emplace_back(weights, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(wd)));
+    groups.emplace_back(biases, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(0)));
+    optimizer = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(lr));
+  } else {
+    groups.emplace_back(weights, std::make_unique<torch::optim::SGDOptions>(
+                                     torch::optim::SGDOptions(lr).momentum(momentum).weight_decay(wd)));
+    groups.emplace_back(biases, std::make_unique<torch::optim::SGDOptions>(
+                                    torch::optim::SGDOptions(2 * lr).momentum(momentum).weight_decay(0)));
+    optimizer = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(lr));
+  }
 
   auto options = trainer_options(f.common, config);
   if (options.checkpoint_every == 0) options.checkpoint_every = options.eval_every;
   options.metric_to_show = "mAP";
-  options.lr_multipliers = {1.0, 2.0};
-  Trainer trainer(*run, options, optimizer, LrSchedule(schedule_options(config)));
+  options.lr_multipliers = {1.0, adamw ? 1.0 : 2.0};
+  Trainer trainer(*run, options, *optimizer, LrSchedule(schedule_options(config)));
   discard.started();
   auto result = trainer.fit(task);
   nlohmann::json extra;
@@ -517,6 +533,8 @@ void add_detect_model_commands(CLI::App* detect) {
   t->add_option("--widths", tr->widths, "resnet-lite: stem and stage widths")->delimiter(',')->capture_default_str();
   t->add_option("--blocks", tr->blocks, "resnet-lite: blocks per stage")->delimiter(',')->capture_default_str();
   t->add_option("--norm", tr->norm, "resnet-lite: gn, bn or none")->capture_default_str();
+  t->add_option("--stride", tr->stride, "resnet-lite: feature stride, 16 or 8 (finer features for small shapes)")
+      ->capture_default_str();
   t->add_option("--init", tr->init,
                 "Start from the matching tensors of a seer model file or a PyTorch state_dict file");
   t->add_option("--anchors", tr->anchors, "default (128,256,512 x 0.5,1,2), auto, or SIZES:RATIOS")
@@ -532,8 +550,11 @@ void add_detect_model_commands(CLI::App* detect) {
   t->add_option("--epochs", tr->epochs, "Passes over the training split (when --steps is not given)")
       ->capture_default_str();
   t->add_option("--flip", tr->flip, "Horizontal flip probability")->capture_default_str();
+  t->add_option("--optimizer", tr->optimizer,
+                 "sgd (momentum, biases at twice the rate: py-faster-rcnn's) or adamw (e.g. --lr 0.001)")
+      ->capture_default_str();
   t->add_option("--momentum", tr->momentum, "SGD momentum")->capture_default_str();
-  t->add_option("--weight-decay", tr->weight_decay, "SGD weight decay (not on biases)")->capture_default_str();
+  t->add_option("--weight-decay", tr->weight_decay, "Weight decay (not on biases; decoupled with adamw)")->capture_default_str();
   t->add_option("--head", tr->head, "RoI head: fc (two fc layers) or conv (GroupNorm convs + fc)")
       ->capture_default_str();
   t->add_option("--pooler", tr->pooler, "align (RoIAlign), pool (RoI max pooling) or spp (SPP-Net's pyramid)")

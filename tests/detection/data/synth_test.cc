@@ -144,6 +144,40 @@ TEST(Synth, BadOptionsAreErrors) {
   o.val_fraction = 0.6;
   o.test_fraction = 0.6;
   EXPECT_NE(seer::testing::error_of([&] { write_synthetic_voc(dir.path(), o); }), "");
+  o = {};
+  o.min_size = 0.5;
+  o.max_size = 0.3;
+  EXPECT_NE(seer::testing::error_of([&] { write_synthetic_voc(dir.path(), o); }), "");
+  o = {};
+  o.min_size = 0;
+  EXPECT_NE(seer::testing::error_of([&] { write_synthetic_voc(dir.path(), o); }), "");
+}
+
+TEST(Synth, ObjectSizesStayInTheAskedRange) {
+  // Untruncated, unoccluded boxes of objects drawn at 20%..30% of the short side (240 px): the
+  // box of a shape of size s (sqrt of w x h, aspect 0.75..1.33, rotated up to 36 degrees) lies
+  // between about 0.5 s (a star's or triangle's inked part, unrotated) and 1.6 s per side.
+  SynthOptions o;
+  o.min_size = 0.20;
+  o.max_size = 0.30;
+  const double S = std::min(o.width, o.height);
+  int checked = 0;
+  for (int i = 0; i < 40; ++i) {
+    for (const auto& obj : make_synthetic_scene(o, i).annotation.objects) {
+      if (obj.truncated || obj.difficult) continue;
+      const double side = std::sqrt(static_cast<double>((obj.box.x2 - obj.box.x1) * (obj.box.y2 - obj.box.y1)));
+      EXPECT_LE(side, 1.6 * o.max_size * S) << "scene " << i;
+      EXPECT_GE(side, 0.5 * o.min_size * S) << "scene " << i;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 40);
+  // The default range is wider: some default objects are larger than 0.3 x 1.6 of the side.
+  double largest = 0;
+  for (int i = 0; i < 40; ++i)
+    for (const auto& obj : make_synthetic_scene(SynthOptions{}, i).annotation.objects)
+      largest = std::max(largest, std::sqrt(static_cast<double>((obj.box.x2 - obj.box.x1) * (obj.box.y2 - obj.box.y1))));
+  EXPECT_GT(largest, 1.6 * 0.30 * S);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <numeric>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -226,6 +227,26 @@ TEST(FasterRcnn, ModelFileRoundTripGivesTheSameDetections) {
                                       "is a 'captcha' model, not an R-CNN family detector"));
 }
 
+TEST(Backbone, ResnetLiteAtStride8KeepsTheLastStagesResolution) {
+  torch::manual_seed(0);
+  BackboneOptions o;
+  o.widths = {8, 16, 16, 32};
+  o.blocks = {1, 1, 1};
+  auto images = torch::randn({2, 3, 64, 96});
+  auto at16 = make_backbone(o);
+  EXPECT_EQ(at16->stride(), 16);
+  EXPECT_EQ(at16->forward(images).sizes(), (std::vector<int64_t>{2, 32, 4, 6}));
+  o.stride = 8;
+  auto at8 = make_backbone(o);
+  EXPECT_EQ(at8->stride(), 8);
+  EXPECT_EQ(at8->forward(images).sizes(), (std::vector<int64_t>{2, 32, 8, 12}));
+  // The same parameters either way: only the last stage's first convolution steps differently.
+  EXPECT_EQ(at8->parameters().size(), at16->parameters().size());
+  EXPECT_EQ(BackboneOptions::from_json(o.to_json()).stride, 8);
+  o.stride = 4;
+  EXPECT_TRUE(seer::testing::Contains(seer::testing::error_of([&] { make_backbone(o); }), "stride must be 8 or 16"));
+}
+
 TEST(FasterRcnn, InitLoadsATorchvisionVgg16StateDictWrittenByPython) {
   ScratchDir dir;
   const auto file = dir / "vgg16.pth";
@@ -295,6 +316,44 @@ TEST(DetectCli, TrainTestAndImageOnTinyScenes) {
                                       " --steps 2 --no-progress");
   EXPECT_NE(r.code, 0);
   EXPECT_TRUE(seer::testing::Contains(r.out, "--resume"));
+}
+
+TEST(DetectCli, AdamwAtStride8TrainsAndItsModelLoads) {
+  ScratchDir dir;
+  const std::string exe = SEER_EXE;
+  ASSERT_EQ(seer::testing::run_cli(exe, "detect synth --out " + (dir / "scenes").string() +
+                                            " --count 8 --width 160 --height 120 --seed 3 --min-size 0.2 --max-size 0.4").code, 0);
+  const std::string run = (dir / "run").string();
+  auto r = seer::testing::run_cli(
+      exe, "detect train --data " + (dir / "scenes").string() + " --split train --eval-split none --run " + run +
+               " --steps 40 --batch 1 --short-side 120 --max-long-side 160 --widths 8,16,16,32 --blocks 1,1,1"
+               " --stride 8 --optimizer adamw --anchors 24,48,96:1 --fc-dim 32 --log-every 1 --threads 1 --no-progress --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream config_file(dir / "run" / "config.json");
+  const auto config = nlohmann::json::parse(config_file);
+  EXPECT_EQ(config.at("optimizer"), "adamw");
+  EXPECT_DOUBLE_EQ(config.at("lr").get<double>(), 0.001);  // adamw's default rate
+  EXPECT_EQ(config.at("model").at("backbone").at("stride"), 8);
+  // The loss falls: the mean of the last 10 logged steps is below that of the first 10.
+  std::vector<double> losses;
+  std::ifstream metrics(dir / "run" / "metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.value("phase", "") == "train" && j.contains("loss")) losses.push_back(j.at("loss").get<double>());
+  }
+  ASSERT_GE(losses.size(), 30u);
+  const double first = std::accumulate(losses.begin(), losses.begin() + 10, 0.0) / 10;
+  const double last = std::accumulate(losses.end() - 10, losses.end(), 0.0) / 10;
+  EXPECT_LT(last, 0.8 * first) << "first " << first << ", last " << last;
+  // The stride-8 model file loads and detects (feature and anchor shapes must agree).
+  r = seer::testing::run_cli(exe, "detect test --model " + run + "/model.pt --data " + (dir / "scenes").string() +
+                                      " --split test --threads 1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(seer::testing::last_json(r.out).contains("mAP"));
+  r = seer::testing::run_cli(exe, "detect train --data " + (dir / "scenes").string() + " --run " + (dir / "bad").string() +
+                                      " --optimizer adam --steps 1 --no-progress");
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(seer::testing::Contains(r.out, "--optimizer must be sgd or adamw")) << r.out;
 }
 
 TEST(DetectCli, KilledTrainingResumesFromItsLastCheckpoint) {

@@ -180,6 +180,8 @@ void validate(const SynthOptions& o) {
     throw Error("synth: width and height must be in 32..8192");
   if (o.min_objects < 0 || o.max_objects < o.min_objects || o.max_objects > 64)
     throw Error("synth: need 0 <= min_objects <= max_objects <= 64");
+  if (!(o.min_size > 0 && o.min_size <= o.max_size && o.max_size <= 1))
+    throw Error("synth: need 0 < min_size <= max_size <= 1 (fractions of the short side)");
   if (!(o.val_fraction >= 0 && o.test_fraction >= 0 && o.val_fraction + o.test_fraction <= 1))
     throw Error("synth: val_fraction and test_fraction must be >= 0 and sum to at most 1");
 }
@@ -208,8 +210,8 @@ SynthScene make_synthetic_scene(const SynthOptions& o, int index) {
   const int wanted = rng.uniform_int(o.min_objects, o.max_objects);
   for (int n = 0; n < wanted; ++n) {
     const Shape shape = static_cast<Shape>(rng.uniform_int(0, 3));
-    double size = rng.uniform(0.10, 0.60) * S;
-    for (int attempt = 0; attempt < 30; ++attempt, size = std::max(0.10 * S, size * 0.93)) {
+    double size = rng.uniform(o.min_size, o.max_size) * S;
+    for (int attempt = 0; attempt < 30; ++attempt, size = std::max(o.min_size * S, size * 0.93)) {
       const double aspect = rng.uniform(0.75, 1.33);
       const double w = size * std::sqrt(aspect), h = size / std::sqrt(aspect);
       double angle = 0;
@@ -218,7 +220,7 @@ SynthScene make_synthetic_scene(const SynthOptions& o, int index) {
       if (shape == kTriangle) angle = rng.uniform(-30, 30);
       if (shape == kStar) angle = rng.uniform(-36, 36);
       cv::Point2d origin;
-      cv::Mat1b mask = shape_mask(shape, std::min(w, 0.6 * S * 1.15), std::min(h, 0.6 * S * 1.15), angle, origin);
+      cv::Mat1b mask = shape_mask(shape, std::min(w, o.max_size * S * 1.15), std::min(h, o.max_size * S * 1.15), angle, origin);
       const long full = cv::countNonZero(mask);
       if (full < 16) continue;
       const cv::Point centre(rng.uniform_int(0, W - 1), rng.uniform_int(0, H - 1));

@@ -2,7 +2,7 @@
 // textured backgrounds, with distractor clutter, written as a PASCAL-VOC folder:
 //   out/JPEGImages/<id>.jpg, out/Annotations/<id>.xml, out/ImageSets/Main/{train,val,test,trainval}.txt
 // Every image is a pure function of (seed, index). Objects are filled shapes with a darker rim
-// (about 10%..65% of the short side, aspect 0.75..1.33, some rotation, saturated colours chosen
+// (by default about 10%..65% of the short side, aspect 0.75..1.33, some rotation, saturated colours chosen
 // to stand out from the background and from the objects they overlap); later objects may occlude
 // earlier ones but leave each at least 35% visible, and at least 75% of each lies inside the
 // image (truncated=1 otherwise). Objects less than 50% visible are marked difficult. Boxes are
@@ -27,6 +27,7 @@ struct SynthOptions {
   int width = 320, height = 240;  // image size in pixels
   uint64_t seed = 1;
   int min_objects = 1, max_objects = 6;  // objects per image (uniform)
+  double min_size = 0.10, max_size = 0.60;  // object size (sqrt of w x h before rotation), x the short side
   double val_fraction = 0.1, test_fraction = 0.2;  // of `count`; the rest is train
 };
 

@@ -16,11 +16,13 @@ std::vector<std::string> detector_archs() { return {kRcnnKind, kSppNetKind, kFas
 namespace {
 
 // One RoI per warped window covering all of it (R-CNN's head sees the whole window's map).
+// One RoI per warped window covering all of it: RoI r of the list reads image r of the batch.
 std::vector<torch::Tensor> whole_windows(int64_t count, int64_t size, const torch::TensorOptions& options) {
-  return {torch::tensor({0.0, 0.0, static_cast<double>(size), static_cast<double>(size)}, options)
-              .view({1, 4})
-              .expand({count, 4})
-              .contiguous()};
+  return torch::tensor({0.0, 0.0, static_cast<double>(size), static_cast<double>(size)}, options)
+      .view({1, 4})
+      .expand({count, 4})
+      .contiguous()
+      .split(1, 0);
 }
 
 }  // namespace
@@ -101,9 +103,7 @@ torch::Tensor FasterRcnnImpl::window_features(const ImageBatch& batch, const std
       const int64_t n = std::min(config_.warp_batch, boxes[i].size(0) - start);
       auto crops = rcnn::warp_windows(image, {boxes[i].narrow(0, start, n)}, config_.warp);
       auto maps = backbone_->forward(crops);
-      // One image per window: RoI r of the list reads image r of the batch.
-      std::vector<torch::Tensor> per_window = whole_windows(n, config_.warp.size, maps.options())[0].split(1, 0);
-      out.push_back(roi_heads_->fc_features(maps, per_window));
+      out.push_back(roi_heads_->fc_features(maps, whole_windows(n, config_.warp.size, maps.options())));
     }
   }
   if (out.empty()) return torch::zeros({0, roi_heads_->options().fc_dim}, batch.images.options());
@@ -157,7 +157,7 @@ std::map<std::string, torch::Tensor> FasterRcnnImpl::window_losses(const ImageBa
   auto maps = backbone_->forward(crops);
   // The head's loss on each warped window as its own image with one RoI covering it.
   SampledProposals per_window;
-  per_window.boxes = whole_windows(maps.size(0), config_.warp.size, maps.options())[0].split(1, 0);
+  per_window.boxes = whole_windows(maps.size(0), config_.warp.size, maps.options());
   per_window.labels = torch::cat(sampled.labels, 0).split(1, 0);
   per_window.box_targets = torch::cat(sampled.box_targets, 0).split(1, 0);
   auto out = roi_heads_->losses(maps, per_window);

@@ -83,6 +83,8 @@ class ResNetLite : public Backbone {
       throw Error("resnet-lite: norm must be gn, bn or none, not '" + o.norm + "'");
     }
     if (o.gn_groups < 1) throw Error("resnet-lite: gn_groups must be >= 1");
+    if (o.stride != 8 && o.stride != 16) throw Error("resnet-lite: stride must be 8 or 16");
+    stride_ = o.stride;
     const bool bias = o.norm == "none";
     nn::Sequential stem;
     stem->push_back(conv3x3(3, o.widths[0], 2, bias));
@@ -96,7 +98,8 @@ class ResNetLite : public Backbone {
     for (int s = 0; s < 3; ++s) {
       nn::Sequential stage;
       for (int64_t b = 0; b < o.blocks[s]; ++b) {
-        stage->push_back(BasicBlock(o, in, o.widths[s + 1], b == 0 ? 2 : 1));
+        const int64_t down = b == 0 && !(s == 2 && o.stride == 8) ? 2 : 1;
+        stage->push_back(BasicBlock(o, in, o.widths[s + 1], down));
         in = o.widths[s + 1];
       }
       stages_.push_back(register_module("stage" + std::to_string(s + 1), stage));
@@ -115,9 +118,10 @@ class ResNetLite : public Backbone {
     return y;
   }
   int64_t out_channels() const override { return channels_; }
-  int64_t stride() const override { return 16; }
+  int64_t stride() const override { return stride_; }
 
  private:
+  int64_t stride_ = 16;
   nn::Sequential stem_{nullptr};
   std::vector<nn::Sequential> stages_;
   int64_t channels_ = 0;
@@ -239,7 +243,7 @@ std::map<std::string, torch::Tensor> read_tensor_dict(const std::filesystem::pat
 
 nlohmann::json BackboneOptions::to_json() const {
   return {{"name", name}, {"widths", widths}, {"blocks", blocks}, {"norm", norm},
-          {"gn_groups", gn_groups}};
+          {"gn_groups", gn_groups}, {"stride", stride}};
 }
 
 BackboneOptions BackboneOptions::from_json(const nlohmann::json& j) {
@@ -250,6 +254,7 @@ BackboneOptions BackboneOptions::from_json(const nlohmann::json& j) {
     o.blocks = j.value("blocks", o.blocks);
     o.norm = j.value("norm", o.norm);
     o.gn_groups = j.value("gn_groups", o.gn_groups);
+    o.stride = j.value("stride", o.stride);
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("backbone config: ") + e.what());
   }

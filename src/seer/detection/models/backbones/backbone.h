@@ -11,8 +11,9 @@
 //                conv2), stride 16, 256 channels.
 //   resnet-lite  seer's CPU-sized backbone made to train from scratch (He et al. 2019; ScratchDet;
 //                DSOD): a stem of two 3x3 convolutions, three stages of ResNet basic blocks,
-//                GroupNorm (or BatchNorm) after every convolution, stride 16. Widths and blocks
-//                are options (BackboneOptions).
+//                GroupNorm (or BatchNorm) after every convolution, stride 16 (or 8: the last
+//                stage keeps its input's resolution, for small objects whose shape matters).
+//                Widths, blocks and stride are options (BackboneOptions).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,7 @@ struct BackboneOptions {
   std::vector<int64_t> blocks = {1, 2, 2};            // basic blocks in stage 1, 2, 3
   std::string norm = "gn";                            // gn (GroupNorm) | bn (BatchNorm) | none
   int64_t gn_groups = 16;                             // GroupNorm groups (capped by channels)
+  int64_t stride = 16;                                // 16, or 8: stage 3 does not downsample
 
   nlohmann::json to_json() const;
   static BackboneOptions from_json(const nlohmann::json& j);  // seer::Error if malformed
