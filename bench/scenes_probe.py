@@ -12,6 +12,8 @@
 Needs torch and torchvision (Debian python3-torch, python3-torchvision).
 """
 import argparse
+import os
+import sys
 import time
 import xml.etree.ElementTree as ET
 
@@ -45,7 +47,10 @@ def confusion(args):
     classes = sorted({name for i in split_ids(args.voc, args.split) for name, _, _ in objects(args.voc, i)})
     dets = {}
     for c in classes:
-        for line in open(f"{args.results}/comp4_det_{args.split}_{c}.txt"):
+        path = f"{args.results}/comp4_det_{args.split}_{c}.txt"
+        if not os.path.exists(path):
+            sys.exit(f"scenes_probe: no results file {path} (write it with seer detect test --out {args.results})")
+        for line in open(path):
             image_id, score, *box = line.split()
             dets.setdefault(image_id, []).append((float(score), c, list(map(float, box))))
     matrix = np.zeros((len(classes), len(classes) + 1), int)

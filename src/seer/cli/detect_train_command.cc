@@ -147,7 +147,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
   model.backbone.widths = f.widths;
   model.backbone.blocks = f.blocks;
   model.backbone.norm = f.norm;
-  if (f.stride != 16 && f.backbone != "resnet-lite") throw Error("--stride 8 needs --backbone resnet-lite");
+  if (f.stride != 16 && f.backbone != "resnet-lite") throw Error("--stride is a resnet-lite option (vgg16 and zf have stride 16)");
   model.backbone.stride = f.stride;
   model.input.short_side = f.test_short_side > 0 ? f.test_short_side
                                                  : *std::max_element(f.short_sides.begin(), f.short_sides.end());

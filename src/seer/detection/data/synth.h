@@ -2,8 +2,8 @@
 // textured backgrounds, with distractor clutter, written as a PASCAL-VOC folder:
 //   out/JPEGImages/<id>.jpg, out/Annotations/<id>.xml, out/ImageSets/Main/{train,val,test,trainval}.txt
 // Every image is a pure function of (seed, index). Objects are filled shapes with a darker rim
-// (by default about 10%..65% of the short side, aspect 0.75..1.33, some rotation, saturated colours chosen
-// to stand out from the background and from the objects they overlap); later objects may occlude
+// (by default about 10%..65% of the short side, aspect 0.75..1.33, some rotation, saturated
+// colours chosen to stand out from the background and from the objects they overlap); later objects may occlude
 // earlier ones but leave each at least 35% visible, and at least 75% of each lies inside the
 // image (truncated=1 otherwise). Objects less than 50% visible are marked difficult. Boxes are
 // the exact bounding rectangles of each object's visible pixels. Clutter (lines, zig-zags, open

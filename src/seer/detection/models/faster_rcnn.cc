@@ -15,8 +15,8 @@ std::vector<std::string> detector_archs() { return {kRcnnKind, kSppNetKind, kFas
 
 namespace {
 
-// One RoI per warped window covering all of it (R-CNN's head sees the whole window's map).
-// One RoI per warped window covering all of it: RoI r of the list reads image r of the batch.
+// One RoI per warped window covering all of it (R-CNN's head sees the whole window's map): RoI r
+// of the list reads image r of the batch.
 std::vector<torch::Tensor> whole_windows(int64_t count, int64_t size, const torch::TensorOptions& options) {
   return torch::tensor({0.0, 0.0, static_cast<double>(size), static_cast<double>(size)}, options)
       .view({1, 4})
