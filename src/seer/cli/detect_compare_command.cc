@@ -41,7 +41,8 @@ struct CompareFlags {
   int64_t steps = 0;
   std::vector<int> short_sides = {600};
   int max_long_side = 1000;
-  std::vector<int64_t> svd = {256, 256};  // measured on BCCD: 256,64 lost 1.6 mAP points, 256,256 0.8 at the same speed
+  std::vector<int64_t> svd = {256};  // fc6 at a quarter of its width, fc7 whole: on BCCD -46% test time, no mAP lost
+                                    // (fc7 at 256 too cost 0.8 points for 1% more speed; docs/BENCHMARKS.md)
   int threads = 0;
   int64_t seed = 1;
   std::string train_args;  // more flags for every `seer detect train`
@@ -236,7 +237,7 @@ void add_detect_compare_command(CLI::App* detect) {
   c->add_option("--steps", f->steps, "Training steps of each arch");
   c->add_option("--short-side", f->short_sides, "Training scales (short side, px)")->capture_default_str();
   c->add_option("--max-long-side", f->max_long_side, "Cap on the long side (px)")->capture_default_str();
-  c->add_option("--svd", f->svd, "Fast R-CNN's truncated SVD ranks of fc6, fc7 (the extra row)")
+  c->add_option("--svd", f->svd, "Fast R-CNN's truncated SVD ranks of fc6[,fc7] (the extra row; fc7 kept whole when one rank is given)")
       ->delimiter(',')
       ->capture_default_str();
   c->add_option("--threads", f->threads, "CPU threads of every run (0 = all cores)")->capture_default_str();
