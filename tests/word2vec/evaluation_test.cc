@@ -132,5 +132,55 @@ TEST(Word2vecPlot, WritesAPngOfThePairs) {
   EXPECT_NE(error_of([] { load_pairs("builtin:nope"); }).find("unknown pair set"), std::string::npos);
 }
 
+TEST(Word2vecPlot, ParallelismIsTheMeanCosineToTheMeanDifference) {
+  // Differences (-1, 1, 0) and (0, 1, -1): their mean (-0.5, 1, -0.5) is at cos sqrt(3)/2 to each.
+  WordVectors v;
+  v.dim = 3;
+  v.words = {"a1", "b1", "a2", "b2"};
+  v.data = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0};
+  v.build_index();
+  for (const Projection projection : {Projection::kRelation, Projection::kPca}) {
+    const PlotResult r = project_pairs(v, {{"a1", "b1"}, {"a2", "b2"}}, projection);
+    EXPECT_NEAR(r.parallelism, std::sqrt(3.0) / 2, 1e-9);
+  }
+  EXPECT_EQ(parse_projection("pca"), Projection::kPca);
+  EXPECT_NE(error_of([] { parse_projection("tsne"); }).find("unknown projection"), std::string::npos);
+  // Pairs that are the same word twice have no relation to draw.
+  EXPECT_NE(error_of([&] { project_pairs(v, {{"a1", "a1"}, {"b2", "b2"}}); }).find("mean difference is zero"),
+            std::string::npos);
+}
+
+TEST(Word2vecPlot, RelationProjectionDrawsTheSharedOffsetAsParallelArrows) {
+  // Five "topics" along dimensions 1-5 with different weights; each second word is its first
+  // plus 0.5 along dimension 0, so the relation is a shared offset smaller than the topics'
+  // spread. Their own PCA shows the topics; the relation projection runs every arrow right.
+  WordVectors v;
+  v.dim = 7;
+  WordPairs pairs;
+  for (int k = 0; k < 5; ++k) {
+    const std::string a = "a" + std::to_string(k), b = "b" + std::to_string(k);
+    pairs.emplace_back(a, b);
+    for (const bool second : {false, true}) {
+      v.words.push_back(second ? b : a);
+      std::vector<float> row(7, 0.0f);
+      row[1 + k] = 1.0f + 0.3f * static_cast<float>(k);
+      row[6] = 0.2f * static_cast<float>(k % 2);
+      if (second) row[0] = 0.5f;
+      v.data.insert(v.data.end(), row.begin(), row.end());
+    }
+  }
+  v.build_index();
+  const PlotResult relation = project_pairs(v, pairs, Projection::kRelation);
+  const PlotResult pca = project_pairs(v, pairs, Projection::kPca);
+  EXPECT_NEAR(relation.parallelism, pca.parallelism, 1e-12);  // a property of the vectors
+  EXPECT_GT(relation.parallelism, 0.8);
+  EXPECT_GT(relation.picture_parallelism, 0.99);
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    EXPECT_GT(relation.points[2 * p + 1].first, relation.points[2 * p].first) << p;
+  }
+  EXPECT_LT(pca.picture_parallelism, 0.7);
+  EXPECT_GT(pca.explained, relation.explained);  // PCA holds the most variance a plane can
+}
+
 }  // namespace
 }  // namespace seer::word2vec

@@ -1,6 +1,9 @@
 #include "seer/word2vec/text_reader.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <iterator>
 
 #include "test_support.h"
 #include "word2vec/w2v_test_util.h"
@@ -207,6 +210,169 @@ TEST(Word2vecTextReader, MissingInputAndEmptyFolder) {
   EXPECT_NE(error_of([&] { Corpus c(dir / "nope.txt"); }).find("nope.txt: no such corpus"), std::string::npos);
   std::filesystem::create_directories(dir / "empty");
   EXPECT_NE(error_of([&] { Corpus c(dir / "empty"); }).find("holds no file"), std::string::npos);
+}
+
+// ---- HTML in the normaliser -----------------------------------------------------------------
+TEST(Word2vecTextReader, NormaliserDropsHtmlTagsAndDecodesReferences) {
+  ScratchDir dir;
+  write_text(dir / "r.txt",
+             "Great film.<br /><br />I loved it&amp;more caf&eacute; &#233;t&#xE9; <shakes head> x&lt;y "
+             "<BR>end <i>so</i> &quot;good&quot;&#8230; a<b &foo; &#;\n<p class=\"x\">two");
+  TextOptions options;
+  options.normalize = true;
+  EXPECT_EQ(read_tokens(Corpus(dir / "r.txt"), options),
+            (Tokens{"Great", "film", "I", "loved", "it", "more", "caf\xC3\xA9", "\xC3\xA9t\xC3\xA9", "shakes", "head",
+                    "x", "y", "end", "so", "good", "a", "b", "foo", "</s>", "two"}));
+  // Without the normaliser the text is left as it is.
+  EXPECT_EQ(read_tokens(Corpus(dir / "r.txt")).front(), "Great");
+  EXPECT_EQ(read_tokens(Corpus(dir / "r.txt"))[1], "film.<br");
+}
+
+TEST(Word2vecTextReader, HtmlMarkupRules) {
+  auto len = [](std::string_view s, bool more = false) { return html_markup(s.data(), s.size(), more).length; };
+  EXPECT_EQ(len("<br />x"), 6u);
+  EXPECT_EQ(len("</I>"), 4u);
+  EXPECT_EQ(len("<a href=\"http://x\">"), 19u);
+  EXPECT_EQ(len("<sighs>"), 0u);       // not HTML's
+  EXPECT_EQ(len("<br\n/>"), 0u);       // a tag stays on its line
+  EXPECT_EQ(len("<b <i>"), 0u);
+  EXPECT_TRUE(html_markup("<br /", 5, true).undecided);
+  EXPECT_EQ(len("<br /"), 0u);         // the file ends: no tag
+  EXPECT_EQ(len("&#39;"), 5u);
+  EXPECT_FALSE(html_markup("&#39;", 5, false).word);
+  const HtmlMarkup e = html_markup("&Eacute;", 8, false);
+  EXPECT_EQ(e.code_point, 0xC9u);
+  EXPECT_TRUE(e.word);
+  EXPECT_EQ(html_markup("&#x3bc;", 7, false).code_point, 0x3BCu);  // mu, a letter
+  EXPECT_TRUE(html_markup("&#x3bc;", 7, false).word);
+  EXPECT_FALSE(html_markup("&nbsp;", 6, false).word);
+  EXPECT_FALSE(html_markup("&#8217;", 7, false).word);  // right single quote
+  EXPECT_FALSE(html_markup("&#55296;", 8, false).word);  // a surrogate: dropped, never written
+  // Above U+10FFFF: a reference (HTML reads U+FFFD), so a separator, never written out.
+  EXPECT_EQ(len("&#1114112;"), 10u);
+  EXPECT_FALSE(html_markup("&#1114112;", 10, false).word);
+  EXPECT_EQ(len("&#12345678;"), 0u);   // 7 digits at most
+  EXPECT_EQ(len("&bogus;"), 0u);
+  EXPECT_EQ(len("& x"), 0u);
+  EXPECT_TRUE(html_markup("&eac", 4, true).undecided);
+}
+
+TEST(Word2vecTextReader, ByteRangesSplitInsideHtmlMarkup) {
+  // Every split offset, including those inside tags and references (separators or letters):
+  // the two ranges together read each token once, as the whole corpus does.
+  ScratchDir dir;
+  const std::string text =
+      "ab<br /><br />cd caf&eacute;s &amp; x&#233;y<i>z</i> &#8217;q&#8217; <sighs> w\n"
+      "<p>e&eacute;</p>&eacute;f";
+  write_text(dir / "h.txt", text);
+  Corpus corpus(dir / "h.txt");
+  TextOptions options;
+  options.normalize = true;
+  const Tokens whole = read_tokens(corpus, options);
+  ASSERT_EQ(whole, (Tokens{"ab", "cd", "caf\xC3\xA9s", "x\xC3\xA9y", "z", "q", "sighs", "w", "</s>",
+                           "e\xC3\xA9", "\xC3\xA9" "f"}));
+  for (uint64_t split = 1; split < text.size(); ++split) {
+    Tokens joined = read_tokens(corpus, options, 0, split);
+    const Tokens second = read_tokens(corpus, options, split, text.size());
+    joined.insert(joined.end(), second.begin(), second.end());
+    ASSERT_EQ(joined, whole) << "split at byte " << split;
+  }
+}
+
+TEST(Word2vecTextReader, HtmlMarkupAcrossTheBufferEnd) {
+  // A tag cut by the 1 MiB read buffer's end after its first, third or fifth byte, then a
+  // letter reference further on.
+  for (const size_t cut : {size_t{1}, size_t{3}, size_t{5}}) {
+    ScratchDir dir;
+    const size_t at = (size_t{1} << 20) - cut;
+    const std::string text = "b " + std::string(at - 4, 'a') + " x<br />y" + std::string((1 << 20) - 11, ' ') +
+                             " caf&eacute; z";
+    ASSERT_EQ(text.find('<'), at);
+    write_text(dir / "b.txt", text);
+    TextOptions options;
+    options.normalize = true;
+    const Tokens t = read_tokens(Corpus(dir / "b.txt"), options);
+    ASSERT_EQ(t.size(), 6u) << cut;
+    EXPECT_EQ(t[2], "x");
+    EXPECT_EQ(t[3], "y");
+    EXPECT_EQ(t[4], "caf\xC3\xA9") << cut;
+    EXPECT_EQ(t[5], "z");
+  }
+}
+
+// ---- gzip and several inputs ----------------------------------------------------------------
+void write_gzip(const std::filesystem::path& path, std::string_view text, int members = 1) {
+  std::filesystem::create_directories(path.parent_path());
+  // Several members (as `cat a.gz b.gz` makes) are one stream to gzip readers.
+  for (int m = 0; m < members; ++m) {
+    gzFile f = gzopen(path.c_str(), m == 0 ? "wb" : "ab");
+    ASSERT_NE(f, nullptr);
+    const size_t begin = text.size() * m / members, end = text.size() * (m + 1) / members;
+    ASSERT_EQ(gzwrite(f, text.data() + begin, static_cast<unsigned>(end - begin)), static_cast<int>(end - begin));
+    ASSERT_EQ(gzclose(f), Z_OK);
+  }
+}
+
+TEST(Word2vecTextReader, GzipFilesAreReadDecompressed) {
+  ScratchDir dir;
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "w" + std::to_string(i % 53) + (i % 17 == 0 ? "<br />\n" : " &amp; ");
+  write_text(dir / "plain.txt", text);
+  write_gzip(dir / "c.txt.gz", text, 2);
+  write_gzip(dir / "named-without-gz", text);  // known by its first bytes, not its name
+  Corpus plain(dir / "plain.txt");
+  for (const char* name : {"c.txt.gz", "named-without-gz"}) {
+    Corpus gz(dir / name);
+    ASSERT_TRUE(gz.compressed(0));
+    EXPECT_EQ(gz.total_bytes(), text.size()) << name;
+    for (const bool normalize : {false, true}) {
+      TextOptions options;
+      options.normalize = normalize;
+      const Tokens whole = read_tokens(plain, options);
+      ASSERT_EQ(read_tokens(gz, options), whole) << name;
+      for (int parts = 2; parts <= 5; ++parts) {
+        const auto bounds = gz.split(parts);
+        Tokens joined;
+        for (int p = 0; p < parts; ++p) {
+          const Tokens t = read_tokens(gz, options, bounds[p], bounds[p + 1]);
+          joined.insert(joined.end(), t.begin(), t.end());
+        }
+        ASSERT_EQ(joined, whole) << name << " parts=" << parts << " normalize=" << normalize;
+      }
+    }
+  }
+  EXPECT_FALSE(plain.compressed(0));
+}
+
+TEST(Word2vecTextReader, SeveralInputsAreReadInTheOrderGiven) {
+  ScratchDir dir;
+  write_text(dir / "b.txt", "b1 b2\n");
+  write_gzip(dir / "f" / "2.gz", "f2\n");
+  write_text(dir / "f" / "1.txt", "f1\n");
+  Corpus corpus(std::vector<std::filesystem::path>{dir / "b.txt", dir / "f"});
+  ASSERT_EQ(corpus.files().size(), 3u);
+  EXPECT_EQ(read_tokens(corpus), (Tokens{"b1", "b2", "</s>", "f1", "</s>", "f2", "</s>"}));
+  EXPECT_NE(error_of([&] { Corpus c(std::vector<std::filesystem::path>{dir / "b.txt", dir / "nope"}); }).find("nope: no such"),
+            std::string::npos);
+}
+
+TEST(Word2vecTextReader, CorruptOrTruncatedGzipNamesTheFile) {
+  ScratchDir dir;
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "word" + std::to_string(i) + " ";
+  write_gzip(dir / "ok.gz", text);
+  std::ifstream in(dir / "ok.gz", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  write_text(dir / "truncated.gz", bytes.substr(0, bytes.size() / 2));
+  std::string corrupt = bytes;
+  for (size_t i = 20; i < 60; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5A);
+  write_text(dir / "corrupt.gz", corrupt);
+  const std::string t = error_of([&] { Corpus c(dir / "truncated.gz"); });
+  EXPECT_NE(t.find("truncated.gz"), std::string::npos) << t;
+  EXPECT_NE(t.find("gzip"), std::string::npos) << t;
+  const std::string c = error_of([&] { Corpus c(dir / "corrupt.gz"); });
+  EXPECT_NE(c.find("corrupt.gz"), std::string::npos) << c;
+  EXPECT_NE(c.find("gzip"), std::string::npos) << c;
 }
 
 }  // namespace

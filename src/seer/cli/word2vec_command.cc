@@ -23,7 +23,8 @@ using namespace seer::word2vec;
 namespace fs = std::filesystem;
 
 struct TrainW2vFlags {
-  std::string input, output;
+  std::vector<std::string> inputs;
+  std::string output;
   std::string model = "cbow", loss = "ns";
   bool binary = false, text = false, quiet = false;
   TrainOptions opt;
@@ -46,13 +47,15 @@ void run_train(TrainW2vFlags& f) {
   const fs::path out_dir = fs::path(f.output).parent_path().empty() ? fs::path(".") : fs::path(f.output).parent_path();
   if (!fs::is_directory(out_dir)) throw Error("--output " + f.output + ": the folder " + out_dir.string() + " does not exist");
   if (fs::is_directory(f.output)) throw Error("--output " + f.output + " is a folder; give a file name");
-  Corpus corpus(f.input);
+  const Corpus corpus(std::vector<fs::path>(f.inputs.begin(), f.inputs.end()));
+  std::string names;
+  for (const auto& in : f.inputs) names += (names.empty() ? "" : ", ") + in;
   constexpr int64_t kSmallCorpusWords = 10'000;
   if (const int64_t words = count_words(corpus, f.opt.vocab.text, kSmallCorpusWords); words < kSmallCorpusWords) {
     const size_t files = corpus.files().size();
-    const bool folder = fs::is_directory(f.input);
+    const bool folder = f.inputs.size() == 1 && fs::is_directory(f.inputs[0]);
     warn(fmt::format("{}: only {} word{} read from {} file{}{}; vectors trained on under {} words are mostly noise",
-                     f.input, words, words == 1 ? "" : "s", files, files == 1 ? "" : "s",
+                     names, words, words == 1 ? "" : "s", files, files == 1 ? "" : "s",
                      folder && files == 1 ? " (" + corpus.files()[0].string() + ")" : std::string(),
                      kSmallCorpusWords));
   }
@@ -137,7 +140,10 @@ void add_word2vec_command(CLI::App& app) {
   // ---- train ----
   auto tr = std::make_shared<TrainW2vFlags>();
   auto* t = w2v->add_subcommand("train", "Train word vectors on a text file or a folder of text files");
-  t->add_option("--input", tr->input, "Corpus: a UTF-8 text file, or a folder of them (read recursively in path order, hidden ones skipped)")->required();
+  t->add_option("--input", tr->inputs,
+                "Corpus: UTF-8 text files, gzip-compressed or not, or folders of them (read recursively in path "
+                "order, hidden ones skipped); several inputs are read one after the other")
+      ->required();
   t->add_option("--output", tr->output, "Vectors file (.bin binary, .txt/.vec text)")->required();
   t->add_option("--model", tr->model, "cbow or skipgram")->capture_default_str();
   t->add_option("--loss", tr->loss, "ns (negative sampling) or hs (hierarchical softmax)")->capture_default_str();
@@ -152,7 +158,8 @@ void add_word2vec_command(CLI::App& app) {
   t->add_option("--seed", tr->opt.seed, "Random seed (one thread + a seed = the same vectors)")->capture_default_str();
   t->add_flag("--lowercase", tr->opt.vocab.text.lowercase, "Lowercase (ASCII, Latin, Greek, Cyrillic)");
   t->add_flag("--normalize", tr->opt.vocab.text.normalize,
-              "Raw text such as WikiExtractor output: drop <doc> lines; punctuation, non-ASCII spaces and dashes separate words");
+              "Raw text such as WikiExtractor output or scraped reviews: drop <doc> lines and HTML tags (<br />), decode "
+              "&amp; / &eacute; / &#233;; punctuation, non-ASCII spaces and dashes separate words");
   t->add_flag("--binary", tr->binary, "Write the binary format whatever the extension");
   t->add_flag("--text", tr->text, "Write the text format whatever the extension");
   t->add_flag("--quiet,-q", tr->quiet, "No progress bar");
@@ -203,20 +210,41 @@ void add_word2vec_command(CLI::App& app) {
 
   // ---- plot ----
   struct Plot {
-    std::string vectors, pairs, out, title;
+    std::string vectors, pairs, out, title, projection = "relation";
+    bool json = false;
   };
   auto pl = std::make_shared<Plot>();
-  auto* p = w2v->add_subcommand("plot", "2-D PCA picture of word pairs, arrows from first to second word");
+  auto* p = w2v->add_subcommand("plot", "2-D picture of word pairs, arrows from first to second word");
   p->add_option("vectors", pl->vectors, "Vectors file")->required();
   p->add_option("--pairs", pl->pairs, "FILE of 'first second' lines, or builtin:gender|tense|capital")->required();
   p->add_option("--out", pl->out, "PNG to write")->required();
   p->add_option("--title", pl->title, "Title (default: the pairs' name)");
+  p->add_option("--projection", pl->projection,
+                "relation: x along the pairs' mean difference, y the main remaining direction (parallel "
+                "arrows show the relation); pca: the words' own 2-D PCA")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"relation", "pca"}));
+  p->add_flag("--json", pl->json, "Print the projection's numbers as JSON");
   p->callback([pl] {
     const WordVectors v = load_vectors(pl->vectors);
     PlotOptions options;
     options.title = pl->title.empty() ? pl->pairs : pl->title;
+    options.projection = parse_projection(pl->projection);
     const PlotResult r = plot_pairs(v, load_pairs(pl->pairs), pl->out, options);
-    std::cerr << fmt::format("wrote {} ({} pairs, {:.0f}% of variance)\n", pl->out, r.kept.size(), 100 * r.explained);
+    if (pl->json) {
+      std::cout << nlohmann::json{{"png", pl->out},
+                                  {"projection", pl->projection},
+                                  {"pairs", r.kept.size()},
+                                  {"explained", r.explained},
+                                  {"parallelism", r.parallelism},
+                                  {"picture_parallelism", r.picture_parallelism}}
+                       .dump()
+                << "\n";
+    }
+    std::cerr << fmt::format(
+        "wrote {} ({} pairs, {} projection, {:.0f}% of variance; differences' mean cos to their mean {:.3f}, "
+        "drawn arrows {:.3f})\n",
+        pl->out, r.kept.size(), pl->projection, 100 * r.explained, r.parallelism, r.picture_parallelism);
   });
 }
 

@@ -130,7 +130,83 @@ WordPairs load_pairs(const std::string& spec) {
   return pairs;
 }
 
-PlotResult project_pairs(const WordVectors& vectors, const WordPairs& pairs) {
+Projection parse_projection(const std::string& name) {
+  if (name == "relation") return Projection::kRelation;
+  if (name == "pca") return Projection::kPca;
+  throw Error("unknown projection '" + name + "' (relation, pca)");
+}
+
+const char* projection_name(Projection projection) {
+  return projection == Projection::kRelation ? "relation" : "pca";
+}
+
+namespace {
+
+using Vec = std::vector<double>;
+
+double dot(const Vec& a, const Vec& b) {
+  double s = 0;
+  for (size_t j = 0; j < a.size(); ++j) s += a[j] * b[j];
+  return s;
+}
+
+// Normalises v in place; returns its former norm.
+double normalise(Vec& v) {
+  const double norm = std::sqrt(dot(v, v));
+  if (norm > 0) for (double& a : v) a /= norm;
+  return norm;
+}
+
+// The top principal direction of the rows of x (n x d, centred) orthogonal to every vector in
+// `fixed` (unit, mutually orthogonal), by power iteration on X^T X; `variance` gets its
+// eigenvalue (sum of squared projections).
+Vec top_direction(const std::vector<Vec>& x, const std::vector<Vec>& fixed, int seed, double* variance) {
+  const size_t d = x.empty() ? 0 : x[0].size();
+  Vec v(d);
+  for (size_t j = 0; j < d; ++j) v[j] = 1.0 + 0.01 * static_cast<double>((j * 7919 + seed * 104729) % 97);
+  const auto deflate = [&](Vec& w) {
+    for (const Vec& u : fixed) {
+      const double p = dot(u, w);
+      for (size_t j = 0; j < d; ++j) w[j] -= p * u[j];
+    }
+  };
+  double lambda = 0;
+  for (int it = 0; it < 500; ++it) {
+    deflate(v);
+    if (normalise(v) == 0) break;
+    Vec w(d, 0.0);
+    for (const Vec& row : x) {
+      const double s = dot(row, v);
+      for (size_t j = 0; j < d; ++j) w[j] += row[j] * s;
+    }
+    lambda = dot(w, v);
+    v = std::move(w);
+  }
+  deflate(v);
+  normalise(v);
+  *variance = lambda;
+  return v;
+}
+
+// Mean cosine of each difference to the differences' mean (0 when the mean is zero).
+double mean_cosine_to_mean(const std::vector<Vec>& diffs) {
+  Vec mean(diffs[0].size(), 0.0);
+  for (const Vec& v : diffs) {
+    for (size_t j = 0; j < v.size(); ++j) mean[j] += v[j] / static_cast<double>(diffs.size());
+  }
+  const double mean_norm = std::sqrt(dot(mean, mean));
+  if (mean_norm == 0) return 0;
+  double sum = 0;
+  for (const Vec& v : diffs) {
+    const double norm = std::sqrt(dot(v, v));
+    if (norm > 0) sum += dot(v, mean) / (norm * mean_norm);
+  }
+  return sum / static_cast<double>(diffs.size());
+}
+
+}  // namespace
+
+PlotResult project_pairs(const WordVectors& vectors, const WordPairs& pairs, Projection projection) {
   VectorIndex index(vectors);
   PlotResult result;
   std::vector<int32_t> ids;
@@ -145,68 +221,57 @@ PlotResult project_pairs(const WordVectors& vectors, const WordPairs& pairs) {
     ids.push_back(ib);
   }
   if (result.kept.size() < 2) throw Error("plot: fewer than 2 pairs have both words in the vocabulary");
-  const int d = vectors.dim;
-  const size_t n = ids.size();
-  std::vector<double> x(n * d), mean(d, 0.0);
+  const size_t d = static_cast<size_t>(vectors.dim), n = ids.size();
+  std::vector<Vec> x(n, Vec(d));
+  Vec mean(d, 0.0);
   for (size_t i = 0; i < n; ++i) {
-    for (int j = 0; j < d; ++j) mean[j] += (x[i * d + j] = index.unit(ids[i])[j]) / n;
+    for (size_t j = 0; j < d; ++j) mean[j] += (x[i][j] = index.unit(ids[i])[j]) / static_cast<double>(n);
   }
+  std::vector<Vec> diffs;
+  for (size_t p = 0; p < n / 2; ++p) {
+    Vec diff(d);
+    for (size_t j = 0; j < d; ++j) diff[j] = x[2 * p + 1][j] - x[2 * p][j];
+    diffs.push_back(std::move(diff));
+  }
+  result.parallelism = mean_cosine_to_mean(diffs);
   double total_var = 0;
-  for (size_t i = 0; i < n; ++i) {
-    for (int j = 0; j < d; ++j) total_var += (x[i * d + j] -= mean[j]) * x[i * d + j];
+  for (Vec& row : x) {
+    for (size_t j = 0; j < d; ++j) row[j] -= mean[j];
+    total_var += dot(row, row);
   }
-  // Power iteration on X^T X, deflating after the first component.
-  std::vector<std::vector<double>> comps;
+  std::vector<Vec> axes;
   double explained = 0;
-  for (int c = 0; c < 2; ++c) {
-    std::vector<double> v(d), xv(n);
-    for (int j = 0; j < d; ++j) v[j] = 1.0 + 0.01 * ((j * 7919 + c * 104729) % 97);
-    double lambda = 0;
-    for (int it = 0; it < 500; ++it) {
-      for (const auto& u : comps) {
-        double p = 0;
-        for (int j = 0; j < d; ++j) p += u[j] * v[j];
-        for (int j = 0; j < d; ++j) v[j] -= p * u[j];
-      }
-      double norm = 0;
-      for (double a : v) norm += a * a;
-      norm = std::sqrt(norm);
-      if (norm == 0) break;
-      for (double& a : v) a /= norm;
-      for (size_t i = 0; i < n; ++i) {
-        double s = 0;
-        for (int j = 0; j < d; ++j) s += x[i * d + j] * v[j];
-        xv[i] = s;
-      }
-      std::vector<double> w(d, 0.0);
-      for (size_t i = 0; i < n; ++i) {
-        for (int j = 0; j < d; ++j) w[j] += x[i * d + j] * xv[i];
-      }
-      lambda = 0;
-      for (int j = 0; j < d; ++j) lambda += w[j] * v[j];
-      v = std::move(w);
+  if (projection == Projection::kRelation) {
+    Vec relation(d, 0.0);
+    for (const Vec& diff : diffs) {
+      for (size_t j = 0; j < d; ++j) relation[j] += diff[j];
     }
-    double norm = 0;
-    for (double a : v) norm += a * a;
-    norm = std::sqrt(norm);
-    if (norm > 0) for (double& a : v) a /= norm;
-    comps.push_back(v);
-    explained += total_var > 0 ? lambda / total_var : 0;
+    if (normalise(relation) == 0) throw Error("plot: the pairs' mean difference is zero: no relation axis");
+    for (const Vec& row : x) explained += dot(row, relation) * dot(row, relation);
+    axes.push_back(std::move(relation));
   }
+  while (axes.size() < 2) {
+    double variance = 0;
+    Vec axis = top_direction(x, axes, static_cast<int>(axes.size()), &variance);
+    explained += variance;
+    axes.push_back(std::move(axis));
+  }
+  std::vector<Vec> arrows;
   for (size_t i = 0; i < n; ++i) {
-    double p[2] = {0, 0};
-    for (int c = 0; c < 2; ++c) {
-      for (int j = 0; j < d; ++j) p[c] += x[i * d + j] * comps[c][j];
+    result.points.emplace_back(static_cast<float>(dot(x[i], axes[0])), static_cast<float>(dot(x[i], axes[1])));
+    if (i % 2 == 1) {
+      arrows.push_back({result.points[i].first - result.points[i - 1].first,
+                        result.points[i].second - result.points[i - 1].second});
     }
-    result.points.emplace_back(static_cast<float>(p[0]), static_cast<float>(p[1]));
   }
-  result.explained = explained;
+  result.picture_parallelism = mean_cosine_to_mean(arrows);
+  result.explained = total_var > 0 ? explained / total_var : 0;
   return result;
 }
 
 PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const std::filesystem::path& png,
                       const PlotOptions& options) {
-  PlotResult r = project_pairs(vectors, pairs);
+  PlotResult r = project_pairs(vectors, pairs, options.projection);
   cv::Mat image(options.height, options.width, CV_8UC3, cv::Scalar(255, 255, 255));
   float x0 = r.points[0].first, x1 = x0, y0 = r.points[0].second, y1 = y0;
   for (const auto& [x, y] : r.points) {
@@ -241,7 +306,7 @@ PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const 
     const cv::Size size = font.size(options.title, 0.9, true, &baseline);
     placed.emplace_back(margin - 4, 45 - size.height - 4, size.width + 8, size.height + baseline + 8);
   }
-  placed.emplace_back(0, options.height - 32, 420, 32);
+  placed.emplace_back(0, options.height - 32, options.width, 32);
   const double scale = 0.7;
   const int pad = 3;
   for (size_t i = 0; i < r.points.size(); ++i) {
@@ -289,8 +354,14 @@ PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const 
   if (!options.title.empty()) {
     font.draw(image, options.title, cv::Point(margin, 45), 0.9, cv::Scalar(30, 30, 30), true);
   }
-  font.draw(image, fmt::format("PCA of {} words, {:.0f}% of variance", r.points.size(), 100 * r.explained),
-            cv::Point(10, options.height - 15), 0.5, cv::Scalar(90, 90, 90), false);
+  const std::string axes = options.projection == Projection::kRelation
+                               ? "x: mean first->second difference, y: main remaining direction"
+                               : "PCA";
+  font.draw(image,
+            fmt::format("{} of {} words, {:.0f}% of variance; pairs' differences: mean cos to their mean {:.2f} "
+                        "(drawn arrows {:.2f})",
+                        axes, r.points.size(), 100 * r.explained, r.parallelism, r.picture_parallelism),
+            cv::Point(10, options.height - 15), 0.45, cv::Scalar(90, 90, 90), false);
   std::vector<uchar> bytes;
   if (!cv::imencode(".png", image, bytes)) throw file_error(png.string(), "cannot encode the PNG");
   write_file_atomic(png, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));

@@ -4,8 +4,10 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "seer/core/error.h"
 
@@ -16,7 +18,11 @@ namespace {
 constexpr size_t kBufferBytes = 1 << 20;
 constexpr size_t kLookbackBytes = 4096;  // a <doc ...> line is far shorter
 // kLead: (normaliser only) the first byte of a UTF-8 character that may be a separator.
-enum : uint8_t { kWord = 0, kSpace = 1, kNewline = 2, kLead = 3 };
+// kMarkup: (normaliser only) '<' or '&', which may start HTML markup (html_markup).
+enum : uint8_t { kWord = 0, kSpace = 1, kNewline = 2, kLead = 3, kMarkup = 4 };
+constexpr size_t kMaxTagBytes = 256;
+constexpr size_t kMaxReferenceBytes = 12;  // "&#x10FFFF;" and the longest name with its & and ;
+constexpr size_t kGzipBufferBytes = 1 << 17;
 
 constexpr size_t kUndecided = static_cast<size_t>(-1);
 
@@ -54,8 +60,153 @@ size_t separator_length(const uint8_t* p, size_t n) {
   }
 }
 
+// ---- HTML markup ----------------------------------------------------------------------------
+namespace {
+bool ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool ascii_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool html_text_tag(std::string_view name) {
+  static constexpr std::string_view kTags[] = {
+      "a", "b", "big", "blockquote", "br", "center", "cite", "code", "dd", "del", "div", "dl", "dt",
+      "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol",
+      "p", "pre", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "table", "tbody",
+      "td", "th", "thead", "tr", "tt", "u", "ul"};
+  std::string lower(name);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(std::begin(kTags), std::end(kTags), lower) != std::end(kTags);
+}
+
+// HTML's common named references: punctuation and spaces, and the Latin-1 letters.
+uint32_t named_reference(std::string_view name) {
+  static constexpr std::pair<std::string_view, uint32_t> kNames[] = {
+      {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0},
+      {"ndash", 0x2013}, {"mdash", 0x2014}, {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"sbquo", 0x201A},
+      {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"bdquo", 0x201E}, {"hellip", 0x2026}, {"bull", 0x2022},
+      {"laquo", 0xAB}, {"raquo", 0xBB}, {"middot", 0xB7}, {"copy", 0xA9}, {"reg", 0xAE},
+      {"trade", 0x2122}, {"deg", 0xB0}, {"iexcl", 0xA1}, {"iquest", 0xBF}, {"szlig", 0xDF},
+      {"times", 0xD7}, {"divide", 0xF7}};
+  for (const auto& [n, cp] : kNames)
+    if (n == name) return cp;
+  // U+00C0-U+00FF in order (times and divide at D7 / F7 are above).
+  static constexpr std::string_view kLatin1[] = {
+      "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+      "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
+      "Ocirc", "Otilde", "Ouml", "", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute", "THORN",
+      "", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil", "egrave",
+      "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde", "ograve",
+      "oacute", "ocirc", "otilde", "ouml", "", "oslash", "ugrave", "uacute", "ucirc", "uuml",
+      "yacute", "thorn", "yuml"};
+  for (size_t i = 0; i < std::size(kLatin1); ++i)
+    if (!kLatin1[i].empty() && kLatin1[i] == name) return static_cast<uint32_t>(0xC0 + i);
+  return 0;
+}
+
+// Whether the normaliser keeps the character inside words.
+bool word_code_point(uint32_t cp) {
+  if (cp < 0x80) return std::isalnum(static_cast<int>(cp)) != 0;
+  if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7) return false;  // Latin-1 spaces, punctuation, signs
+  if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+  uint8_t utf8[4];
+  size_t n = 0;
+  if (cp < 0x800) {
+    utf8[n++] = static_cast<uint8_t>(0xC0 | (cp >> 6));
+  } else if (cp < 0x10000) {
+    utf8[n++] = static_cast<uint8_t>(0xE0 | (cp >> 12));
+    utf8[n++] = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
+  } else {
+    utf8[n++] = static_cast<uint8_t>(0xF0 | (cp >> 18));
+    utf8[n++] = static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F));
+    utf8[n++] = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
+  }
+  utf8[n++] = static_cast<uint8_t>(0x80 | (cp & 0x3F));
+  return separator_length(utf8, n) == 0 && !(cp >= 0x2000 && cp <= 0x206F) && cp != 0x2122;
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+HtmlMarkup undecided_markup() {
+  HtmlMarkup m;
+  m.undecided = true;
+  return m;
+}
+}  // namespace
+
+HtmlMarkup html_markup(const char* p, size_t n, bool more) {
+  HtmlMarkup none;
+  if (n == 0) return none;
+  if (p[0] == '<') {
+    size_t i = 1;
+    if (i < n && p[i] == '/') ++i;
+    const size_t name_begin = i;
+    while (i < n && i - name_begin <= 10 && (ascii_alpha(p[i]) || (i > name_begin && ascii_digit(p[i])))) ++i;
+    if (i == n) return more ? undecided_markup() : none;
+    if (i == name_begin || !html_text_tag(std::string_view(p + name_begin, i - name_begin))) return none;
+    if (p[i] != '>' && p[i] != '/' && p[i] != ' ' && p[i] != '\t' && p[i] != '\r') return none;
+    for (; i < n && i < kMaxTagBytes; ++i) {
+      if (p[i] == '>') {
+        HtmlMarkup tag;
+        tag.length = i + 1;
+        return tag;
+      }
+      if (p[i] == '<' || p[i] == '\n') return none;
+    }
+    return i == n && i < kMaxTagBytes && more ? undecided_markup() : none;
+  }
+  if (p[0] != '&') return none;
+  size_t i = 1;
+  uint32_t cp = 0;
+  if (i < n && p[i] == '#') {
+    ++i;
+    const bool hex = i < n && (p[i] == 'x' || p[i] == 'X');
+    if (hex) ++i;
+    const size_t digits_begin = i;
+    for (; i < n && i - digits_begin < 7; ++i) {
+      const char c = p[i];
+      int d = ascii_digit(c) ? c - '0' : -1;
+      if (hex && d < 0 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) d = 10 + (std::tolower(c) - 'a');
+      if (d < 0) break;
+      cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
+    }
+    if (i == n) return more && i < kMaxReferenceBytes ? undecided_markup() : none;
+    if (i == digits_begin || p[i] != ';') return none;
+  } else {
+    const size_t name_begin = i;
+    while (i < n && i - name_begin < 8 && (ascii_alpha(p[i]) || (i > name_begin && ascii_digit(p[i])))) ++i;
+    if (i == n) return more && i < kMaxReferenceBytes ? undecided_markup() : none;
+    if (p[i] != ';') return none;
+    cp = named_reference(std::string_view(p + name_begin, i - name_begin));
+    if (cp == 0) return none;
+  }
+  HtmlMarkup ref;
+  ref.length = i + 1;
+  ref.code_point = cp;
+  ref.word = cp <= 0x10FFFF && word_code_point(cp);
+  return ref;
+}
+
 // ---- Corpus ---------------------------------------------------------------------------------
-Corpus::Corpus(const fs::path& input) {
+Corpus::Corpus(const fs::path& input) : Corpus(std::vector<fs::path>{input}) {}
+
+namespace {
+// The files of one input (see Corpus).
+std::vector<fs::path> input_files(const fs::path& input) {
+  std::vector<fs::path> files;
   std::error_code ec;
   if (fs::is_directory(input, ec)) {
     // Recursive: corpora such as WikiExtractor's output keep their text in subfolders (AA/, AB/, ...).
@@ -67,21 +218,79 @@ Corpus::Corpus(const fs::path& input) {
         ec.clear();
         continue;
       }
-      if (it->is_regular_file(ec)) files_.push_back(it->path());
+      if (it->is_regular_file(ec)) files.push_back(it->path());
       ec.clear();
     }
     if (ec) throw file_error(input.string(), "cannot list the folder: " + ec.message());
-    std::sort(files_.begin(), files_.end());  // by path, component by component
-    if (files_.empty()) throw file_error(input.string(), "the corpus folder holds no file");
+    std::sort(files.begin(), files.end());  // by path, component by component
+    if (files.empty()) throw file_error(input.string(), "the corpus folder holds no file");
   } else if (fs::is_regular_file(input, ec)) {
-    files_.push_back(input);
+    files.push_back(input);
   } else {
     throw file_error(input.string(), "no such corpus file or folder");
   }
+  return files;
+}
+
+bool is_gzip(const fs::path& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw file_error(path.string(), "cannot open: " + std::string(std::strerror(errno)));
+  unsigned char magic[2] = {0, 0};
+  const size_t got = std::fread(magic, 1, 2, f);
+  std::fclose(f);
+  return got == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+}
+
+std::string gz_message(gzFile f) {
+  int code = Z_OK;
+  const char* msg = gzerror(f, &code);
+  if (code == Z_ERRNO) return std::strerror(errno);
+  return msg && *msg ? msg : "read error";
+}
+
+// The decompressed size of a gzip file (all its members), by decompressing it.
+uint64_t gzip_size(const fs::path& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw file_error(path.string(), "cannot open: " + std::string(std::strerror(errno)));
+  gzbuffer(f, kGzipBufferBytes);
+  std::vector<char> buf(kBufferBytes);
+  uint64_t total = 0;
+  for (;;) {
+    const int got = gzread(f, buf.data(), static_cast<unsigned>(buf.size()));
+    if (got < 0) {
+      const std::string msg = gz_message(f);
+      gzclose(f);
+      throw file_error(path.string(), "corrupt gzip data after " + std::to_string(total) +
+                                          " decompressed bytes (" + msg + ")");
+    }
+    if (got == 0) break;
+    total += static_cast<uint64_t>(got);
+  }
+  int code = Z_OK;
+  gzerror(f, &code);
+  const std::string msg = code != Z_OK ? gz_message(f) : "";
+  gzclose(f);
+  if (code != Z_OK) {
+    throw file_error(path.string(), "corrupt or truncated gzip file after " + std::to_string(total) +
+                                        " decompressed bytes (" + msg + ")");
+  }
+  return total;
+}
+}  // namespace
+
+Corpus::Corpus(const std::vector<fs::path>& inputs) {
+  if (inputs.empty()) throw Error("no corpus input given");
+  for (const auto& input : inputs) {
+    const auto files = input_files(input);
+    files_.insert(files_.end(), files.begin(), files.end());
+  }
+  std::error_code ec;
   for (const auto& f : files_) {
-    const uint64_t size = fs::file_size(f, ec);
+    const bool gz = is_gzip(f);
+    const uint64_t size = gz ? gzip_size(f) : fs::file_size(f, ec);
     if (ec) throw file_error(f.string(), "cannot read: " + ec.message());
     sizes_.push_back(size);
+    compressed_.push_back(gz);
     total_ += size;
   }
 }
@@ -112,6 +321,7 @@ TokenReader::TokenReader(const Corpus& corpus, const TextOptions& options, uint6
     uint8_t cls = kWord;
     if (c == '\n') cls = kNewline;
     else if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == 0) cls = kSpace;
+    else if (options_.normalize && (c == '<' || c == '&')) cls = kMarkup;
     else if (options_.normalize && c < 0x80 && !std::isalnum(c)) cls = kSpace;
     else if (options_.normalize && (c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 || c == 0xEF)) cls = kLead;
     class_[c] = cls;
@@ -130,47 +340,80 @@ TokenReader::TokenReader(const Corpus& corpus, const TextOptions& options, uint6
 }
 
 TokenReader::~TokenReader() {
-  if (fp_) std::fclose(fp_);
+  if (fp_) gzclose(fp_);
 }
 
 bool TokenReader::open_file(size_t index, uint64_t offset) {
-  if (fp_) std::fclose(fp_);
+  if (fp_) gzclose(fp_);
+  fp_ = nullptr;
   file_index_ = index;
   const auto& path = corpus_.files()[index];
-  fp_ = std::fopen(path.c_str(), "rb");
+  fp_ = gzopen(path.c_str(), "rb");
   if (!fp_) throw file_error(path.string(), "cannot open: " + std::string(std::strerror(errno)));
+  gzbuffer(fp_, kGzipBufferBytes);
   pos_ = len_ = 0;
   file_eof_ = false;
   line_start_ = true;
   skip_line_ = skip_partial_ = false;
   line_ = 1;
   buf_offset_ = offset;
-  if (offset > 0) {
-    // Look back: are we inside a word (owned by the previous range) or inside a <doc> line?
-    const uint64_t back = std::min<uint64_t>(offset, kLookbackBytes);
-    std::string tail(back, '\0');
-    if (std::fseek(fp_, static_cast<long>(offset - back), SEEK_SET) != 0 ||
-        std::fread(tail.data(), 1, back, fp_) != back) {
-      throw file_error(path.string(), "cannot read at byte " + std::to_string(offset));
+  // Reads exactly `n` bytes at the file's (decompressed) offset `at` (a gzip file is
+  // decompressed up to there: zlib's gzseek).
+  auto read_at = [&](uint64_t at, char* out, size_t n) {
+    if (gzseek(fp_, static_cast<z_off_t>(at), SEEK_SET) != static_cast<z_off_t>(at) ||
+        gzread(fp_, out, static_cast<unsigned>(n)) != static_cast<int>(n)) {
+      throw file_error(path.string(), "cannot read at byte " + std::to_string(at) + " (" + gz_message(fp_) + ")");
     }
+  };
+  if (offset > 0) {
+    // Look back: are we inside a word (owned by the previous range), inside HTML markup or
+    // inside a <doc> line? The bytes read ahead of `offset` start the buffer (a gzip file
+    // cannot seek back cheaply).
+    const uint64_t back = std::min<uint64_t>(offset, kLookbackBytes);
+    std::string s(back + kMaxTagBytes, '\0');
+    read_at(offset - back, s.data(), back);
+    const int got = gzread(fp_, s.data() + back, static_cast<unsigned>(kMaxTagBytes));
+    if (got < 0) throw file_error(path.string(), "read error: " + gz_message(fp_));
+    s.resize(back + static_cast<size_t>(got));
+    std::memcpy(buffer_.data(), s.data() + back, static_cast<size_t>(got));
+    len_ = static_cast<size_t>(got);
+    const std::string_view tail(s.data(), back);
     line_ = -1;
     const bool tail_from_file_start = back == offset;
     const uint8_t last = static_cast<uint8_t>(tail.back());
     line_start_ = last == '\n';
     skip_partial_ = class_[last] == kWord || class_[last] == kLead;
-    if (options_.normalize && last >= 0x80) {
+    size_t start = 0;  // > 0: the first bytes belong to the previous range (markup or a separator)
+    if (options_.normalize) {
+      // HTML markup across `offset`: the previous range owns it (and the word it belongs to).
+      const size_t nl = tail.rfind('\n');
+      size_t p = nl == std::string::npos ? (back > kMaxTagBytes ? back - kMaxTagBytes : 0) : nl + 1;
+      while (p < back) {
+        const uint8_t c = static_cast<uint8_t>(s[p]);
+        const HtmlMarkup m = class_[c] == kMarkup ? html_markup(s.data() + p, s.size() - p, false) : HtmlMarkup{};
+        if (m.length == 0) {
+          ++p;
+          continue;
+        }
+        if (p + m.length > back) {
+          start = p + m.length - back;
+          skip_partial_ = m.word;
+          break;
+        }
+        if (p + m.length == back) skip_partial_ = m.word;
+        p += m.length;
+      }
+    }
+    if (options_.normalize && last >= 0x80 && start == 0) {
       // A multi-byte character at the boundary: a separator ends the previous range's word.
-      char ahead[3];
-      const size_t got = std::fread(ahead, 1, sizeof ahead, fp_);
-      const std::string s = tail + std::string(ahead, got);
       const auto* u = reinterpret_cast<const uint8_t*>(s.data());
       size_t lead = back;  // the first byte of the character holding byte `back` (or before it)
       while (lead > 0 && back - lead < 3 && (u[lead] & 0xC0) == 0x80) --lead;
       if (lead < back) {
         // `offset` is inside the character that starts at `lead`: the previous range owns it.
-        const size_t sep = separator_length(u + lead, s.size() - lead);
+        const size_t sep = separator_length(u + lead, std::min(s.size() - lead, back - lead + 3));
         if (sep > back - lead) {
-          offset += lead + sep - back;  // start after it
+          start = lead + sep - back;  // start after it
           skip_partial_ = false;
         }
       } else {
@@ -179,11 +422,8 @@ bool TokenReader::open_file(size_t index, uint64_t offset) {
         while (prev > 0 && back - prev < 4 && (u[prev] & 0xC0) == 0x80) --prev;
         if (separator_length(u + prev, back - prev) == back - prev) skip_partial_ = false;
       }
-      if (std::fseek(fp_, static_cast<long>(offset), SEEK_SET) != 0) {
-        throw file_error(path.string(), "cannot read at byte " + std::to_string(offset));
-      }
-      buf_offset_ = offset;
     }
+    pos_ = start;
     if (options_.normalize && !line_start_) {
       const size_t nl = tail.rfind('\n');
       if (nl != std::string::npos || tail_from_file_start) {
@@ -204,16 +444,16 @@ bool TokenReader::fill() {
     len_ -= pos_;
     pos_ = 0;
   }
-  const size_t got = std::fread(buffer_.data() + len_, 1, buffer_.size() - len_, fp_);
+  const int got = gzread(fp_, buffer_.data() + len_, static_cast<unsigned>(buffer_.size() - len_));
+  if (got < 0) throw file_error(corpus_.files()[file_index_].string(), "read error: " + gz_message(fp_));
   if (got == 0) {
-    if (std::ferror(fp_)) {
-      throw file_error(corpus_.files()[file_index_].string(), "read error: " +
-                       std::string(std::strerror(errno)));
-    }
+    int code = Z_OK;
+    gzerror(fp_, &code);
+    if (code != Z_OK) throw file_error(corpus_.files()[file_index_].string(), "read error: " + gz_message(fp_));
     file_eof_ = true;
     return false;
   }
-  len_ += got;
+  len_ += static_cast<size_t>(got);
   return true;
 }
 
@@ -299,6 +539,31 @@ bool TokenReader::next(std::string_view& token) {
         continue;
       }
       cls = separator > 0 ? kSpace : kWord;
+    } else if (cls == kMarkup) {
+      const HtmlMarkup m = html_markup(buffer_.data() + pos_, len_ - pos_, !file_eof_);
+      if (m.undecided) {
+        fill();  // keeps [pos_, len_); at the file's end the short tail is decided as it is
+        continue;
+      }
+      if (m.word) {
+        // A letter or digit written as a character reference: part of a word.
+        if (skip_partial_) {
+          pos_ += m.length;
+          continue;
+        }
+        if (token_.empty()) {
+          if (file_begin_ + buf_offset_ + pos_ >= end_) return done_ = true, false;
+          token_offset_ = buf_offset_ + pos_;
+          token_line_ = line_;
+        }
+        std::string decoded;
+        append_utf8(decoded, m.code_point);
+        if (token_.size() + decoded.size() <= options_.max_word_bytes) token_ += decoded;
+        pos_ += m.length;
+        continue;
+      }
+      cls = kSpace;
+      separator = std::max<size_t>(m.length, 1);  // a tag or a reference to punctuation, or a lone '<' / '&'
     }
     if (cls == kWord) {
       const size_t start = pos_;
@@ -316,7 +581,8 @@ bool TokenReader::next(std::string_view& token) {
         ++pos_;
       }
       if (skip_partial_) {
-        if (pos_ < len_ && !undecided) skip_partial_ = false;
+        // The word ends here, unless a character reference carries it on (decided above).
+        if (pos_ < len_ && !undecided && class_[static_cast<uint8_t>(buffer_[pos_])] != kMarkup) skip_partial_ = false;
         continue;
       }
       if (token_.empty()) {

@@ -1,7 +1,8 @@
-// Streaming tokenizer for word2vec corpora: one file or a folder of files, read as one byte
-// stream, split into tokens on ASCII whitespace, with a "</s>" token at each newline (as the
-// original word2vec.c does). Readers cover a byte range of the stream, so that training threads
-// can split the input by bytes. Memory is a fixed buffer, whatever the line lengths.
+// Streaming tokenizer for word2vec corpora: files and folders of files (gzip-compressed or
+// not), read as one byte stream, split into tokens on ASCII whitespace, with a "</s>" token at
+// each newline (as the original word2vec.c does). Readers cover a byte range of the stream (of
+// the decompressed bytes), so that training threads can split the input by bytes. Memory is a
+// fixed buffer, whatever the line lengths.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+struct gzFile_s;  // zlib's file handle (zlib.h stays out of this header)
 
 namespace seer::word2vec {
 
@@ -26,19 +29,27 @@ struct TextOptions {
   // words and is dropped (like Mikolov's wikifil.pl: "don't." -> "don" "t"), and so do the
   // non-ASCII spaces, punctuation and invisible marks of separator_length ("10\u00A0km" ->
   // "10" "km", "war\u2014peace" -> "war" "peace"). Other UTF-8 characters stay inside words.
+  // HTML as found in scraped text (reviews with "<br />" breaks): the tags of html_markup
+  // separate words and are dropped, and character references (&amp; &eacute; &#233; &#xE9;) are
+  // decoded: a letter or digit joins its word ("caf&eacute;" -> "café"), anything else separates.
   bool normalize = false;
   // Longer tokens are cut (at a UTF-8 character boundary); word2vec.c cuts at 100 bytes.
   size_t max_word_bytes = 1000;
 };
 
 // One file, or the regular files of a folder and its subfolders (recursive; files and folders
-// whose name starts with '.' skipped) sorted by path. Throws seer::Error when the path is
-// missing or the folder holds no file.
+// whose name starts with '.' skipped) sorted by path; or several such inputs, one after the
+// other in the order given. A gzip file (known by its first two bytes, whatever its name) is
+// read decompressed; its size is counted by decompressing it once here. Throws seer::Error when
+// a path is missing, a folder holds no file, or a gzip file is corrupt or truncated.
 class Corpus {
  public:
   explicit Corpus(const std::filesystem::path& input);
+  explicit Corpus(const std::vector<std::filesystem::path>& inputs);
   const std::vector<std::filesystem::path>& files() const { return files_; }
+  // Bytes of each file as read: decompressed for gzip files.
   const std::vector<uint64_t>& sizes() const { return sizes_; }
+  bool compressed(size_t file) const { return compressed_[file]; }
   uint64_t total_bytes() const { return total_; }
   // Splits [0, total_bytes) into `parts` nearly equal byte ranges (begin offsets, parts + 1).
   std::vector<uint64_t> split(int parts) const;
@@ -46,6 +57,7 @@ class Corpus {
  private:
   std::vector<std::filesystem::path> files_;
   std::vector<uint64_t> sizes_;
+  std::vector<bool> compressed_;
   uint64_t total_ = 0;
 };
 
@@ -78,7 +90,7 @@ class TokenReader {
   bool validate_;
   uint64_t end_;             // global end of the range
   size_t file_index_ = 0;
-  std::FILE* fp_ = nullptr;
+  gzFile_s* fp_ = nullptr;  // zlib reads plain files as they are, gzip ones decompressed
   uint64_t file_begin_ = 0;  // global offset of the current file's byte 0
   uint64_t buf_offset_ = 0;  // offset in the file of buffer_[0]
   std::vector<char> buffer_;
@@ -109,6 +121,21 @@ int64_t count_words(const Corpus& corpus, const TextOptions& options,
 // U+00A1, U+00AB, U+00BB, U+00BF (inverted marks, guillemets), U+3001-U+3002 (ideographic
 // comma and full stop) and U+FEFF (byte-order mark).
 size_t separator_length(const uint8_t* p, size_t n);
+
+// The normaliser's HTML markup at `p` (`n` bytes readable; `more`: bytes may follow beyond them).
+//   * A tag: "<" or "</", a name of HTML's text markup (a b big blockquote br center cite code
+//     dd del div dl dt em font h1-h6 hr i img ins kbd li ol p pre q s small span strike strong sub
+//     sup table tbody td th thead tr tt u ul; any case), then "/", ">" or a space, attributes, ">"
+//     within 256 bytes on the line. "<shakes head>" or "a <b" are no tags.
+//   * A character reference: "&#" decimal ";", "&#x" hex ";", or "&" name ";" of HTML's
+//     common names (amp lt gt quot apos nbsp, dashes and quotes, the Latin-1 letters).
+struct HtmlMarkup {
+  size_t length = 0;        // bytes of the markup; 0: none starts at p
+  bool undecided = false;   // `more` and the bytes end before it is decided
+  bool word = false;        // a reference to a letter or digit: it belongs to its word
+  uint32_t code_point = 0;  // references: the character
+};
+HtmlMarkup html_markup(const char* p, size_t n, bool more);
 
 // Index of the first invalid byte of `text` as UTF-8 (overlongs, surrogates and code points
 // above U+10FFFF are invalid), or npos when it is valid.
