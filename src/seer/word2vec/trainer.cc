@@ -214,8 +214,8 @@ void train_thread(Shared& s, ThreadSlot& slot, int id) {
   const auto publish = [&] {
     s.words_actual.fetch_add(word_count - last_word_count, std::memory_order_relaxed);
     last_word_count = word_count;
-    alpha = static_cast<float>(s.start_alpha * (1 - s.words_actual.load(std::memory_order_relaxed) / total));
-    alpha = std::max(alpha, s.start_alpha * 1e-4f);
+    const double progress = std::min(1.0, s.words_actual.load(std::memory_order_relaxed) / total);
+    alpha = static_cast<float>(s.start_alpha * (1 - progress * (1 - opt.end_alpha)));
     published = word_count;
     slot.words.store(word_count, std::memory_order_relaxed);
     slot.alpha.store(alpha, std::memory_order_relaxed);
@@ -334,6 +334,9 @@ void validate(const TrainOptions& options) {
   }
   if (!(options.sample >= 0 && options.sample < 1)) throw Error("--sample must be in [0, 1) (0: no subsampling)");
   if (!(options.alpha >= 0 && options.alpha <= 10)) throw Error("--alpha must be a positive learning rate");
+  if (!(options.end_alpha > 0 && options.end_alpha <= 1)) {
+    throw Error("--end-alpha must be in (0, 1]: the last learning rate as a fraction of --alpha");
+  }
   if (options.threads < 0 || options.threads > kMaxThreads) {
     throw Error(fmt::format("--threads must be in 0..{} (0: all cores)", kMaxThreads));
   }

@@ -32,6 +32,9 @@ struct TrainOptions {
   double sample = 1e-3; // subsampling threshold; 0 keeps every word
   int epochs = 5;
   double alpha = 0;     // initial learning rate; 0: 0.025 for skip-gram, 0.05 for CBOW
+  // The learning rate falls linearly with the words processed (all threads, all epochs) from
+  // alpha to alpha * end_alpha at the last word. word2vec.c: 1e-4.
+  double end_alpha = 1e-4;
   int threads = 0;      // 0: all hardware threads
   uint64_t seed = 1;    // thread t starts its LCG at seed + t (word2vec.c: t)
   int max_sentence = 1000;  // word2vec.c's MAX_SENTENCE_LENGTH
