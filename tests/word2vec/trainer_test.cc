@@ -148,6 +148,25 @@ TEST(Word2vecTrainer, BadInputGivesClearErrors) {
   EXPECT_NE(error_of([&] { train(Corpus(dir / "ok.txt"), o); }).find("--dim"), std::string::npos);
 }
 
+TEST(Word2vecTrainer, LearningRateFallsLinearlyToEndAlpha) {
+  ScratchDir dir;
+  write_text(dir / "corpus.txt", planted_corpus(40, 5));
+  for (const double end : {0.0, 1e-4, 0.25, 1.0}) {
+    for (const int threads : {1, 2}) {
+      TrainOptions o = small_options(Model::kCbow, Loss::kNegativeSampling);
+      o.end_alpha = end;
+      o.threads = threads;
+      o.epochs = 2;
+      TrainStats stats;
+      train(Corpus(dir / "corpus.txt"), o, &stats);
+      EXPECT_DOUBLE_EQ(stats.start_alpha, static_cast<float>(default_alpha(Model::kCbow)));
+      // The last rate is set after the last word: alpha (1 - (1 - end) W / (W + 1)).
+      const double expected = end > 0 ? end : default_end_alpha(Model::kCbow);  // 0: the default
+      EXPECT_NEAR(stats.final_alpha / stats.start_alpha, expected, 2e-4) << end << " " << threads;
+    }
+  }
+}
+
 TEST(Word2vecTrainer, OptionsOutOfRangeAreRefusedBeforeReading) {
   const auto msg = [](auto change) {
     TrainOptions o = small_options(Model::kCbow, Loss::kNegativeSampling);
@@ -161,6 +180,8 @@ TEST(Word2vecTrainer, OptionsOutOfRangeAreRefusedBeforeReading) {
   EXPECT_NE(msg([](TrainOptions& o) { o.threads = -2; }).find("--threads"), std::string::npos);
   EXPECT_NE(msg([](TrainOptions& o) { o.vocab.min_count = 0; }).find("--min-count"), std::string::npos);
   EXPECT_NE(msg([](TrainOptions& o) { o.window = 0; }).find("--window"), std::string::npos);
+  EXPECT_NE(msg([](TrainOptions& o) { o.end_alpha = -0.1; }).find("--end-alpha"), std::string::npos);
+  EXPECT_NE(msg([](TrainOptions& o) { o.end_alpha = 1.5; }).find("--end-alpha"), std::string::npos);
   // train() checks them before the vocabulary pass: a missing corpus is not even opened.
   ScratchDir dir;
   write_text(dir / "ok.txt", "a b c\n");

@@ -153,10 +153,13 @@ void add_word2vec_command(CLI::App& app) {
   t->add_option("--sample", tr->opt.sample, "Subsampling threshold (0: off)")->capture_default_str();
   t->add_option("--min-count", tr->opt.vocab.min_count, "Drop words seen fewer times")->capture_default_str();
   t->add_option("--epochs,--iter", tr->opt.epochs, "Passes over the corpus")->capture_default_str();
-  t->add_option("--alpha", tr->opt.alpha, "Initial learning rate (default 0.025 skip-gram, 0.05 CBOW)")->check(CLI::PositiveNumber);
+  t->add_option("--alpha", tr->opt.alpha,
+                "Initial learning rate (default 0.025 skip-gram, 0.075 CBOW; word2vec.c's CBOW: 0.05)")
+      ->check(CLI::PositiveNumber);
   t->add_option("--end-alpha", tr->opt.end_alpha,
-                "The learning rate falls linearly to alpha x this at the last word (word2vec.c: 1e-4)")
-      ->capture_default_str();
+                "The learning rate falls linearly to alpha x this at the last word (default 1e-4 skip-gram, "
+                "as word2vec.c; 1/6 CBOW, word2vec.c's: 1e-4)")
+      ->check(CLI::Range(0.0, 1.0));
   t->add_option("--threads", tr->opt.threads, "Worker threads (0 = all cores)")->capture_default_str();
   t->add_option("--seed", tr->opt.seed, "Random seed (one thread + a seed = the same vectors)")->capture_default_str();
   t->add_flag("--lowercase", tr->opt.vocab.text.lowercase, "Lowercase (ASCII, Latin, Greek, Cyrillic)");

@@ -92,6 +92,7 @@ struct Shared {
   std::vector<uint64_t> bounds;
   int64_t train_words = 0;
   float start_alpha = 0;
+  double end_alpha = 0;  // fraction of start_alpha at the last word
   float exp_table[kExpTableSize + 1];
   std::atomic<int64_t> words_actual{0};
   std::atomic<bool> stop{false};
@@ -215,7 +216,7 @@ void train_thread(Shared& s, ThreadSlot& slot, int id) {
     s.words_actual.fetch_add(word_count - last_word_count, std::memory_order_relaxed);
     last_word_count = word_count;
     const double progress = std::min(1.0, s.words_actual.load(std::memory_order_relaxed) / total);
-    alpha = static_cast<float>(s.start_alpha * (1 - progress * (1 - opt.end_alpha)));
+    alpha = static_cast<float>(s.start_alpha * (1 - progress * (1 - s.end_alpha)));
     published = word_count;
     slot.words.store(word_count, std::memory_order_relaxed);
     slot.alpha.store(alpha, std::memory_order_relaxed);
@@ -323,7 +324,8 @@ void initial_vectors(float* syn0, size_t words, int dim, size_t stride, uint64_t
   }
 }
 
-double default_alpha(Model model) { return model == Model::kSkipGram ? 0.025 : 0.05; }
+double default_alpha(Model model) { return model == Model::kSkipGram ? 0.025 : 0.075; }
+double default_end_alpha(Model model) { return model == Model::kSkipGram ? 1e-4 : 1.0 / 6; }
 
 void validate(const TrainOptions& options) {
   if (options.dim < 1 || options.dim > 10000) throw Error("--dim must be in 1..10000");
@@ -334,8 +336,8 @@ void validate(const TrainOptions& options) {
   }
   if (!(options.sample >= 0 && options.sample < 1)) throw Error("--sample must be in [0, 1) (0: no subsampling)");
   if (!(options.alpha >= 0 && options.alpha <= 10)) throw Error("--alpha must be a positive learning rate");
-  if (!(options.end_alpha > 0 && options.end_alpha <= 1)) {
-    throw Error("--end-alpha must be in (0, 1]: the last learning rate as a fraction of --alpha");
+  if (!(options.end_alpha >= 0 && options.end_alpha <= 1)) {
+    throw Error("--end-alpha must be in [0, 1]: the last learning rate as a fraction of --alpha (0: the default)");
   }
   if (options.threads < 0 || options.threads > kMaxThreads) {
     throw Error(fmt::format("--threads must be in 0..{} (0: all cores)", kMaxThreads));
@@ -373,6 +375,7 @@ WordVectors train(const Corpus& corpus, const Vocabulary& vocab, const TrainOpti
   threads = std::max(1, threads);
   s->opt.threads = threads;
   s->start_alpha = static_cast<float>(options.alpha > 0 ? options.alpha : default_alpha(options.model));
+  s->end_alpha = options.end_alpha > 0 ? options.end_alpha : default_end_alpha(options.model);
   s->stride = (options.dim + kLanes - 1) / kLanes * kLanes;
   const size_t v = vocab.size();
   const size_t stride = static_cast<size_t>(s->stride);
@@ -469,6 +472,9 @@ WordVectors train(const Corpus& corpus, const Vocabulary& vocab, const TrainOpti
     for (auto& slot : slots) stats->thread_words_per_second.push_back(seconds > 0 ? slot.words.load() / seconds : 0);
     stats->vocab_size = static_cast<int64_t>(v);
     stats->train_words = s->train_words;
+    stats->start_alpha = s->start_alpha;
+    stats->final_alpha = s->start_alpha;
+    for (auto& slot : slots) stats->final_alpha = std::min<double>(stats->final_alpha, slot.alpha.load());
   }
   WordVectors out;
   out.dim = options.dim;

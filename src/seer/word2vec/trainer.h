@@ -1,6 +1,6 @@
 // The word2vec trainer: CBOW and skip-gram, negative sampling and hierarchical softmax, with the
 // original word2vec.c semantics (random window shrink, subsampling, unigram^0.75 noise, Huffman
-// tree, linear learning-rate decay to alpha * 1e-4, sentences cut at "</s>" and 1000 words)
+// tree, linear learning-rate decay, sentences cut at "</s>" and 1000 words)
 // in plain multithreaded C++ (Hogwild, like the original).
 //
 // Speed: skip-gram processes a whole window at once, pWord2Vec style (Ji et al. 2016): the
@@ -31,10 +31,13 @@ struct TrainOptions {
   int negative = 5;     // negative samples per target (NS)
   double sample = 1e-3; // subsampling threshold; 0 keeps every word
   int epochs = 5;
-  double alpha = 0;     // initial learning rate; 0: 0.025 for skip-gram, 0.05 for CBOW
+  // Initial learning rate; 0: default_alpha (skip-gram 0.025, as word2vec.c; CBOW 0.075).
+  double alpha = 0;
   // The learning rate falls linearly with the words processed (all threads, all epochs) from
-  // alpha to alpha * end_alpha at the last word. word2vec.c: 1e-4.
-  double end_alpha = 1e-4;
+  // alpha to alpha * end_alpha at the last word; 0: default_end_alpha (skip-gram 1e-4, as
+  // word2vec.c; CBOW 1/6). word2vec.c's CBOW is alpha 0.05 and end_alpha 1e-4: the CBOW
+  // defaults gave better vectors at the same speed (docs/BENCHMARKS.md, "CBOW-NS quality").
+  double end_alpha = 0;
   int threads = 0;      // 0: all hardware threads
   uint64_t seed = 1;    // thread t starts its LCG at seed + t (word2vec.c: t)
   int max_sentence = 1000;  // word2vec.c's MAX_SENTENCE_LENGTH
@@ -50,9 +53,12 @@ struct TrainStats {
   std::vector<double> thread_words_per_second;
   int64_t vocab_size = 0;
   int64_t train_words = 0;       // words per epoch (sum of the vocabulary counts)
+  double start_alpha = 0;        // the learning rate at the first word
+  double final_alpha = 0;        // and at the last (the lowest of the threads')
 };
 
 double default_alpha(Model model);
+double default_end_alpha(Model model);
 
 constexpr int kMaxThreads = 1024;
 
