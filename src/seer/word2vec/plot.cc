@@ -306,7 +306,7 @@ PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const 
     const cv::Size size = font.size(options.title, 0.9, true, &baseline);
     placed.emplace_back(margin - 4, 45 - size.height - 4, size.width + 8, size.height + baseline + 8);
   }
-  placed.emplace_back(0, options.height - 32, options.width, 32);
+  placed.emplace_back(0, options.height - 52, options.width, 52);
   const double scale = 0.7;
   const int pad = 3;
   for (size_t i = 0; i < r.points.size(); ++i) {
@@ -355,13 +355,14 @@ PlotResult plot_pairs(const WordVectors& vectors, const WordPairs& pairs, const 
     font.draw(image, options.title, cv::Point(margin, 45), 0.9, cv::Scalar(30, 30, 30), true);
   }
   const std::string axes = options.projection == Projection::kRelation
-                               ? "x: mean first->second difference, y: main remaining direction"
-                               : "PCA";
+                               ? "x: the pairs' mean first -> second difference, y: the main remaining direction"
+                               : "PCA of the words";
+  font.draw(image, fmt::format("{}; {} words, {:.0f}% of their variance", axes, r.points.size(), 100 * r.explained),
+            cv::Point(10, options.height - 33), 0.45, cv::Scalar(90, 90, 90), false);
   font.draw(image,
-            fmt::format("{} of {} words, {:.0f}% of variance; pairs' differences: mean cos to their mean {:.2f} "
-                        "(drawn arrows {:.2f})",
-                        axes, r.points.size(), 100 * r.explained, r.parallelism, r.picture_parallelism),
-            cv::Point(10, options.height - 15), 0.45, cv::Scalar(90, 90, 90), false);
+            fmt::format("pairs' differences: mean cos to their mean {:.2f} (drawn arrows {:.2f})", r.parallelism,
+                        r.picture_parallelism),
+            cv::Point(10, options.height - 12), 0.45, cv::Scalar(90, 90, 90), false);
   std::vector<uchar> bytes;
   if (!cv::imencode(".png", image, bytes)) throw file_error(png.string(), "cannot encode the PNG");
   write_file_atomic(png, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
