@@ -9,10 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "seer/cli/commands.h"
+#include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"
 #include "seer/word2vec/evaluation.h"
 #include "seer/word2vec/plot.h"
+#include "seer/word2vec/text_reader.h"
 #include "seer/word2vec/trainer.h"
 #include "seer/word2vec/vectors.h"
 
@@ -170,6 +172,48 @@ void add_word2vec_command(CLI::App& app) {
   t->add_flag("--text", tr->text, "Write the text format whatever the extension");
   t->add_flag("--quiet,-q", tr->quiet, "No progress bar");
   t->callback([tr] { run_train(*tr); });
+
+  // ---- tokens ----
+  struct Tokens {
+    std::vector<std::string> inputs;
+    std::string output;
+    TextOptions text;
+  };
+  auto tk = std::make_shared<Tokens>();
+  auto* k = w2v->add_subcommand(
+      "tokens", "Write the token stream train reads (one line per input line, tokens separated by one space), "
+                "so that other tools can train on exactly the same words");
+  k->add_option("--input", tk->inputs, "As train's --input")->required();
+  k->add_option("--output", tk->output, "Token file to write (atomically)")->required();
+  k->add_flag("--lowercase", tk->text.lowercase, "As train's --lowercase");
+  k->add_flag("--normalize", tk->text.normalize, "As train's --normalize");
+  k->callback([tk] {
+    std::vector<std::filesystem::path> inputs(tk->inputs.begin(), tk->inputs.end());
+    const Corpus corpus(inputs);
+    int64_t words = 0, lines = 0;
+    write_file_atomic(tk->output, [&](std::ostream& out) {
+      TokenReader reader(corpus, tk->text, /*validate_utf8=*/true);
+      std::string_view token;
+      bool line_start = true;
+      while (reader.next(token)) {
+        if (token == kEndOfSentence) {
+          out << '\n';
+          ++lines;
+          line_start = true;
+          continue;
+        }
+        if (!line_start) out << ' ';
+        out << token;
+        line_start = false;
+        ++words;
+      }
+      if (!line_start) {
+        out << '\n';
+        ++lines;
+      }
+    });
+    std::cerr << fmt::format("wrote {}: {} words, {} lines\n", tk->output, words, lines);
+  });
 
   // ---- similar ----
   struct Similar {
