@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "seer/core/error.h"
+#include "seer/core/utf8.h"
 
 namespace seer::word2vec {
 namespace fs = std::filesystem;
@@ -106,38 +107,9 @@ bool word_code_point(uint32_t cp) {
   if (cp < 0x80) return std::isalnum(static_cast<int>(cp)) != 0;
   if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7) return false;  // Latin-1 spaces, punctuation, signs
   if (cp >= 0xD800 && cp <= 0xDFFF) return false;
-  uint8_t utf8[4];
-  size_t n = 0;
-  if (cp < 0x800) {
-    utf8[n++] = static_cast<uint8_t>(0xC0 | (cp >> 6));
-  } else if (cp < 0x10000) {
-    utf8[n++] = static_cast<uint8_t>(0xE0 | (cp >> 12));
-    utf8[n++] = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
-  } else {
-    utf8[n++] = static_cast<uint8_t>(0xF0 | (cp >> 18));
-    utf8[n++] = static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F));
-    utf8[n++] = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
-  }
-  utf8[n++] = static_cast<uint8_t>(0x80 | (cp & 0x3F));
-  return separator_length(utf8, n) == 0 && !(cp >= 0x2000 && cp <= 0x206F) && cp != 0x2122;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  char utf8[4];
+  const size_t n = encode_utf8(static_cast<char32_t>(cp), utf8);
+  return separator_length(reinterpret_cast<const uint8_t*>(utf8), n) == 0 && !(cp >= 0x2000 && cp <= 0x206F) && cp != 0x2122;
 }
 
 HtmlMarkup undecided_markup() {
@@ -557,7 +529,7 @@ bool TokenReader::next(std::string_view& token) {
           token_line_ = line_;
         }
         std::string decoded;
-        append_utf8(decoded, m.code_point);
+        append_utf8(decoded, static_cast<char32_t>(m.code_point));
         if (token_.size() + decoded.size() <= options_.max_word_bytes) token_ += decoded;
         pos_ += m.length;
         continue;
