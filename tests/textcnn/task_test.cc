@@ -52,6 +52,31 @@ Setup make_setup() {
   return s;
 }
 
+TEST(TextCnnTask, PredictionsDoNotDependOnChunkingForLongDocuments) {
+  // Short sentences and documents of hundreds of words: chunks by a token budget (a long one
+  // alone, short ones together) give the probabilities of one-at-a-time evaluation.
+  torch::manual_seed(3);
+  TextCnnOptions o;
+  o.vocab_size = 50;
+  o.embed_dim = 8;
+  o.feature_maps = 5;
+  TextCnn net(o);
+  std::mt19937 rng(7);
+  std::vector<std::vector<int>> ids;
+  for (int i = 0; i < 40; ++i) {
+    const int len = i % 7 == 3 ? 300 + i * 20 : 1 + i % 9;
+    std::vector<int> s;
+    for (int k = 0; k < len; ++k) s.push_back(1 + static_cast<int>(rng() % 49));
+    ids.push_back(s);
+  }
+  const torch::Tensor one = predict_probabilities(net, ids, torch::kCPU, 1);
+  const torch::Tensor budget = predict_probabilities(net, ids, torch::kCPU, 500, 2000);
+  const torch::Tensor all = predict_probabilities(net, ids, torch::kCPU, 500, 1 << 30);
+  ASSERT_EQ(one.size(0), 40);
+  EXPECT_TRUE(torch::allclose(one, budget, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(one, all, 1e-5, 1e-6));
+}
+
 TEST(TextCnnTask, BatchesAreFixedAndFullAndEachEpochTakesThemInANewOrder) {
   auto s = make_setup();
   TextCnnTaskOptions o;

@@ -88,16 +88,24 @@ void set_cleaner_for(TextCnnModelConfig& config, const std::string& dataset_name
 
 // ---- inference ------------------------------------------------------------------------------
 torch::Tensor predict_probabilities(TextCnn& net, const std::vector<std::vector<int>>& ids,
-                                    c10::Device device, int64_t batch_size) {
+                                    c10::Device device, int64_t batch_size, int64_t token_budget) {
   torch::NoGradGuard no_grad;
   const bool was_training = net->is_training();
   net->eval();
   std::vector<torch::Tensor> parts;
   const int64_t n = static_cast<int64_t>(ids.size());
   const int64_t width = net->options().max_width();
-  for (int64_t b = 0; b < n; b += batch_size) {
+  const int64_t padding = 2 * (width - 1) + 1;  // pad_batch's words around the longest
+  for (int64_t b = 0; b < n;) {
     std::vector<const std::vector<int>*> chunk;
-    for (int64_t i = b; i < std::min(n, b + batch_size); ++i) chunk.push_back(&ids[i]);
+    int64_t longest = 0;
+    for (int64_t i = b; i < n && static_cast<int64_t>(chunk.size()) < batch_size; ++i) {
+      const int64_t len = std::max(longest, static_cast<int64_t>(ids[i].size()));
+      if (!chunk.empty() && static_cast<int64_t>(chunk.size() + 1) * (len + padding) > token_budget) break;
+      longest = len;
+      chunk.push_back(&ids[i]);
+    }
+    b += static_cast<int64_t>(chunk.size());
     auto x = pad_batch(chunk, width).to(device);
     parts.push_back(torch::softmax(net->forward(x), 1).to(torch::kCPU));
   }

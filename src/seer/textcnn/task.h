@@ -65,8 +65,14 @@ struct TextCnnModelConfig {
 void set_cleaner_for(TextCnnModelConfig& config, const std::string& dataset_name, bool lowercase);
 
 // Class probabilities [N, classes] (CPU) of encoded sentences, in chunks, eval mode, no grad.
+// A chunk holds up to `batch_size` sentences in order, fewer when that many padded to the
+// longest of them would pass `token_budget` words (at least one): memory stays bounded for
+// documents of thousands of words (500 of them would take gigabytes) and short sentences still
+// go 500 at a time. The probabilities do not depend on the chunking.
+constexpr int64_t kPredictTokenBudget = 64000;
 torch::Tensor predict_probabilities(TextCnn& net, const std::vector<std::vector<int>>& ids,
-                                    c10::Device device, int64_t batch_size = 500);
+                                    c10::Device device, int64_t batch_size = 500,
+                                    int64_t token_budget = kPredictTokenBudget);
 // Fraction of `data` classified correctly (0 for an empty set).
 double accuracy(TextCnn& net, const EncodedSet& data, c10::Device device,
                 int64_t batch_size = 500);
