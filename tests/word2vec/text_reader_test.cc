@@ -15,6 +15,16 @@ using seer::testing::ScratchDir;
 using namespace seer::word2vec::testing;
 using Tokens = std::vector<std::string>;
 
+// The tokens of consecutive byte ranges [bounds[i], bounds[i + 1]), joined in order.
+Tokens read_in_parts(const Corpus& corpus, const TextOptions& options, const std::vector<uint64_t>& bounds) {
+  Tokens joined;
+  for (size_t p = 0; p + 1 < bounds.size(); ++p) {
+    const Tokens t = read_tokens(corpus, options, bounds[p], bounds[p + 1]);
+    joined.insert(joined.end(), t.begin(), t.end());
+  }
+  return joined;
+}
+
 TEST(Word2vecTextReader, SplitsOnWhitespaceWithSentenceBreaks) {
   ScratchDir dir;
   write_text(dir / "a.txt", "the cat\tsat\r\n\non  the mat");
@@ -119,10 +129,7 @@ TEST(Word2vecTextReader, ByteRangesSplitInsideUnicodeSeparatorsAndLetters) {
   ASSERT_EQ(whole, (Tokens{"ab", "cd", "ef", "caf\xC3\xA9", "\xC3\xA9t\xC3\xA9", "x", "</s>",
                            "z\xE2\x80\x8Dw"}));
   for (uint64_t split = 1; split < text.size(); ++split) {
-    Tokens joined = read_tokens(corpus, options, 0, split);
-    const Tokens second = read_tokens(corpus, options, split, text.size());
-    joined.insert(joined.end(), second.begin(), second.end());
-    ASSERT_EQ(joined, whole) << "split at byte " << split;
+    ASSERT_EQ(read_in_parts(corpus, options, {0, split, text.size()}), whole) << "split at byte " << split;
   }
 }
 
@@ -163,11 +170,7 @@ TEST(Word2vecTextReader, ByteRangesCoverEveryTokenOnce) {
     const Tokens whole = read_tokens(corpus, options);
     for (int parts = 1; parts <= 7; ++parts) {
       const auto bounds = corpus.split(parts);
-      Tokens joined;
-      for (int p = 0; p < parts; ++p) {
-        const Tokens t = read_tokens(corpus, options, bounds[p], bounds[p + 1]);
-        joined.insert(joined.end(), t.begin(), t.end());
-      }
+      const Tokens joined = read_in_parts(corpus, options, bounds);
       for (size_t i = 0; i < std::min(joined.size(), whole.size()); ++i) {
         ASSERT_EQ(joined[i], whole[i]) << "token " << i << " parts=" << parts << " normalize=" << normalize
                                        << " bounds " << bounds[1] << " of " << corpus.sizes()[0];
@@ -272,10 +275,7 @@ TEST(Word2vecTextReader, ByteRangesSplitInsideHtmlMarkup) {
   ASSERT_EQ(whole, (Tokens{"ab", "cd", "caf\xC3\xA9s", "x\xC3\xA9y", "z", "q", "sighs", "w", "</s>",
                            "e\xC3\xA9", "\xC3\xA9" "f"}));
   for (uint64_t split = 1; split < text.size(); ++split) {
-    Tokens joined = read_tokens(corpus, options, 0, split);
-    const Tokens second = read_tokens(corpus, options, split, text.size());
-    joined.insert(joined.end(), second.begin(), second.end());
-    ASSERT_EQ(joined, whole) << "split at byte " << split;
+    ASSERT_EQ(read_in_parts(corpus, options, {0, split, text.size()}), whole) << "split at byte " << split;
   }
 }
 
@@ -331,13 +331,8 @@ TEST(Word2vecTextReader, GzipFilesAreReadDecompressed) {
       const Tokens whole = read_tokens(plain, options);
       ASSERT_EQ(read_tokens(gz, options), whole) << name;
       for (int parts = 2; parts <= 5; ++parts) {
-        const auto bounds = gz.split(parts);
-        Tokens joined;
-        for (int p = 0; p < parts; ++p) {
-          const Tokens t = read_tokens(gz, options, bounds[p], bounds[p + 1]);
-          joined.insert(joined.end(), t.begin(), t.end());
-        }
-        ASSERT_EQ(joined, whole) << name << " parts=" << parts << " normalize=" << normalize;
+        ASSERT_EQ(read_in_parts(gz, options, gz.split(parts)), whole)
+            << name << " parts=" << parts << " normalize=" << normalize;
       }
     }
   }
