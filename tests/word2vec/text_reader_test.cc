@@ -25,6 +25,20 @@ Tokens read_in_parts(const Corpus& corpus, const TextOptions& options, const std
   return joined;
 }
 
+// With the normaliser, `text` reads as `expected`, and so do its two byte ranges split at every
+// offset (inside multi-byte characters and markup too) joined: each token is read once.
+void expect_every_split_reads(const std::string& text, const Tokens& expected) {
+  ScratchDir dir;
+  write_text(dir / "t.txt", text);
+  Corpus corpus(dir / "t.txt");
+  TextOptions options;
+  options.normalize = true;
+  ASSERT_EQ(read_tokens(corpus, options), expected);
+  for (uint64_t split = 1; split < text.size(); ++split) {
+    ASSERT_EQ(read_in_parts(corpus, options, {0, split, text.size()}), expected) << "split at byte " << split;
+  }
+}
+
 TEST(Word2vecTextReader, SplitsOnWhitespaceWithSentenceBreaks) {
   ScratchDir dir;
   write_text(dir / "a.txt", "the cat\tsat\r\n\non  the mat");
@@ -115,22 +129,11 @@ TEST(Word2vecTextReader, NormaliserSplitsOnUnicodeSpacesDashesAndQuotes) {
 }
 
 TEST(Word2vecTextReader, ByteRangesSplitInsideUnicodeSeparatorsAndLetters) {
-  // Every split offset, including those inside a two- or three-byte separator or letter: the
-  // two ranges together read each token once, as the whole corpus does.
-  ScratchDir dir;
-  const std::string text =
+  // Every split offset, including those inside a two- or three-byte separator or letter.
+  expect_every_split_reads(
       "ab\xC2\xA0" "cd\xE2\x80\x94\xE2\x80\x94" "ef caf\xC3\xA9\xE2\x80\x89\xC3\xA9t\xC3\xA9 "
-      "\xE2\x80\x9Cx\xE2\x80\x9D\n\xC2\xA0\xE3\x80\x80z\xE2\x80\x8Dw\xC2\xBB";
-  write_text(dir / "s.txt", text);
-  Corpus corpus(dir / "s.txt");
-  TextOptions options;
-  options.normalize = true;
-  const Tokens whole = read_tokens(corpus, options);
-  ASSERT_EQ(whole, (Tokens{"ab", "cd", "ef", "caf\xC3\xA9", "\xC3\xA9t\xC3\xA9", "x", "</s>",
-                           "z\xE2\x80\x8Dw"}));
-  for (uint64_t split = 1; split < text.size(); ++split) {
-    ASSERT_EQ(read_in_parts(corpus, options, {0, split, text.size()}), whole) << "split at byte " << split;
-  }
+      "\xE2\x80\x9Cx\xE2\x80\x9D\n\xC2\xA0\xE3\x80\x80z\xE2\x80\x8Dw\xC2\xBB",
+      {"ab", "cd", "ef", "caf\xC3\xA9", "\xC3\xA9t\xC3\xA9", "x", "</s>", "z\xE2\x80\x8Dw"});
 }
 
 TEST(Word2vecTextReader, UnicodeSeparatorAcrossTheBufferEnd) {
@@ -261,22 +264,11 @@ TEST(Word2vecTextReader, HtmlMarkupRules) {
 }
 
 TEST(Word2vecTextReader, ByteRangesSplitInsideHtmlMarkup) {
-  // Every split offset, including those inside tags and references (separators or letters):
-  // the two ranges together read each token once, as the whole corpus does.
-  ScratchDir dir;
-  const std::string text =
+  // Every split offset, including those inside tags and references (separators or letters).
+  expect_every_split_reads(
       "ab<br /><br />cd caf&eacute;s &amp; x&#233;y<i>z</i> &#8217;q&#8217; <sighs> w\n"
-      "<p>e&eacute;</p>&eacute;f";
-  write_text(dir / "h.txt", text);
-  Corpus corpus(dir / "h.txt");
-  TextOptions options;
-  options.normalize = true;
-  const Tokens whole = read_tokens(corpus, options);
-  ASSERT_EQ(whole, (Tokens{"ab", "cd", "caf\xC3\xA9s", "x\xC3\xA9y", "z", "q", "sighs", "w", "</s>",
-                           "e\xC3\xA9", "\xC3\xA9" "f"}));
-  for (uint64_t split = 1; split < text.size(); ++split) {
-    ASSERT_EQ(read_in_parts(corpus, options, {0, split, text.size()}), whole) << "split at byte " << split;
-  }
+      "<p>e&eacute;</p>&eacute;f",
+      {"ab", "cd", "caf\xC3\xA9s", "x\xC3\xA9y", "z", "q", "sighs", "w", "</s>", "e\xC3\xA9", "\xC3\xA9" "f"});
 }
 
 TEST(Word2vecTextReader, HtmlMarkupAcrossTheBufferEnd) {
