@@ -212,6 +212,7 @@ void add_word2vec_command(CLI::App& app) {
         ++lines;
       }
     });
+    if (words == 0) warn(fmt::format("{}: no word read; {} is empty", tk->inputs[0], tk->output));
     std::cerr << fmt::format("wrote {}: {} words, {} lines\n", tk->output, words, lines);
   });
 

@@ -213,11 +213,16 @@ bool is_gzip(const fs::path& path) {
   return got == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
 }
 
-std::string gz_message(gzFile f) {
+// zlib's message for the last error on `f`, without the "path: " zlib puts before it (the
+// errors here name the file themselves).
+std::string gz_message(gzFile f, const fs::path& path) {
   int code = Z_OK;
   const char* msg = gzerror(f, &code);
   if (code == Z_ERRNO) return std::strerror(errno);
-  return msg && *msg ? msg : "read error";
+  std::string text = msg && *msg ? msg : "read error";
+  const std::string prefix = path.string() + ": ";
+  if (text.starts_with(prefix)) text.erase(0, prefix.size());
+  return text;
 }
 
 // The decompressed size of a gzip file (all its members), by decompressing it.
@@ -230,7 +235,7 @@ uint64_t gzip_size(const fs::path& path) {
   for (;;) {
     const int got = gzread(f, buf.data(), static_cast<unsigned>(buf.size()));
     if (got < 0) {
-      const std::string msg = gz_message(f);
+      const std::string msg = gz_message(f, path);
       gzclose(f);
       throw file_error(path.string(), "corrupt gzip data after " + std::to_string(total) +
                                           " decompressed bytes (" + msg + ")");
@@ -240,7 +245,7 @@ uint64_t gzip_size(const fs::path& path) {
   }
   int code = Z_OK;
   gzerror(f, &code);
-  const std::string msg = code != Z_OK ? gz_message(f) : "";
+  const std::string msg = code != Z_OK ? gz_message(f, path) : "";
   gzclose(f);
   if (code != Z_OK) {
     throw file_error(path.string(), "corrupt or truncated gzip file after " + std::to_string(total) +
@@ -334,7 +339,7 @@ bool TokenReader::open_file(size_t index, uint64_t offset) {
   auto read_at = [&](uint64_t at, char* out, size_t n) {
     if (gzseek(fp_, static_cast<z_off_t>(at), SEEK_SET) != static_cast<z_off_t>(at) ||
         gzread(fp_, out, static_cast<unsigned>(n)) != static_cast<int>(n)) {
-      throw file_error(path.string(), "cannot read at byte " + std::to_string(at) + " (" + gz_message(fp_) + ")");
+      throw file_error(path.string(), "cannot read at byte " + std::to_string(at) + " (" + gz_message(fp_, path) + ")");
     }
   };
   if (offset > 0) {
@@ -345,7 +350,7 @@ bool TokenReader::open_file(size_t index, uint64_t offset) {
     std::string s(back + kMaxTagBytes, '\0');
     read_at(offset - back, s.data(), back);
     const int got = gzread(fp_, s.data() + back, static_cast<unsigned>(kMaxTagBytes));
-    if (got < 0) throw file_error(path.string(), "read error: " + gz_message(fp_));
+    if (got < 0) throw file_error(path.string(), "read error: " + gz_message(fp_, path));
     s.resize(back + static_cast<size_t>(got));
     std::memcpy(buffer_.data(), s.data() + back, static_cast<size_t>(got));
     len_ = static_cast<size_t>(got);
@@ -417,11 +422,11 @@ bool TokenReader::fill() {
     pos_ = 0;
   }
   const int got = gzread(fp_, buffer_.data() + len_, static_cast<unsigned>(buffer_.size() - len_));
-  if (got < 0) throw file_error(corpus_.files()[file_index_].string(), "read error: " + gz_message(fp_));
+  if (got < 0) throw file_error(corpus_.files()[file_index_].string(), "read error: " + gz_message(fp_, corpus_.files()[file_index_]));
   if (got == 0) {
     int code = Z_OK;
     gzerror(fp_, &code);
-    if (code != Z_OK) throw file_error(corpus_.files()[file_index_].string(), "read error: " + gz_message(fp_));
+    if (code != Z_OK) throw file_error(corpus_.files()[file_index_].string(), "read error: " + gz_message(fp_, corpus_.files()[file_index_]));
     file_eof_ = true;
     return false;
   }

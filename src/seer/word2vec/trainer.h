@@ -34,8 +34,9 @@ struct TrainOptions {
   // Initial learning rate; 0: default_alpha (skip-gram 0.025, as word2vec.c; CBOW 0.075).
   double alpha = 0;
   // The learning rate falls linearly with the words processed (all threads, all epochs) from
-  // alpha to alpha * end_alpha at the last word; 0: default_end_alpha (skip-gram 1e-4, as
-  // word2vec.c; CBOW 1/6). word2vec.c's CBOW is alpha 0.05 and end_alpha 1e-4: the CBOW
+  // alpha to alpha * end_alpha at the last word; 0: default_end_alpha (skip-gram 1e-4; CBOW
+  // 1/6). word2vec.c falls towards 0 and stops at alpha * 1e-4: end_alpha 1e-4 is within
+  // alpha * 1e-4 of it at every word. word2vec.c's CBOW is alpha 0.05 and end_alpha 1e-4: the CBOW
   // defaults gave better vectors at the same speed (docs/BENCHMARKS.md, "CBOW-NS quality").
   double end_alpha = 0;
   int threads = 0;      // 0: all hardware threads
