@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "seer/core/checkpoint.h"
 #include "test_support.h"
 
 namespace {
@@ -72,6 +73,47 @@ TEST(CaptchaCli, GenerateTrainEvalPredict) {
   auto rr = run("captcha train --run " + runp + " --resume --no-progress --json");
   ASSERT_EQ(rr.code, 0) << rr.out;
   EXPECT_EQ(last_json(rr.out)["steps"], 4);
+}
+
+TEST(CaptchaCli, FolderTrainingKeepsTheImagesAspectAndTheBestHeldOutModel) {
+  seer::testing::ScratchDir dir;
+  const auto data = (dir / "data").string();
+  ASSERT_EQ(run("captcha generate --out " + data + " --count 40 --width 200 --height 50 --threads 2").code, 0);
+  const auto runp = (dir / "run").string();
+  auto t = run("captcha train --data " + data + " --epochs 4 --batch 8 --val-fraction 0.25 --threads 2"
+               " --channels 8 16 --head-hidden 16 --no-progress --json --run " + runp);
+  ASSERT_EQ(t.code, 0) << t.out;
+  auto tj = last_json(t.out);
+  // 200 x 50 images: a 4:1 input at the default height of 32.
+  std::ifstream config_file(dir / "run" / "config.json");
+  auto config = nlohmann::json::parse(config_file);
+  EXPECT_EQ(config["net"]["input_width"], 128);
+  EXPECT_EQ(config["net"]["input_height"], 32);
+  EXPECT_EQ(config["augment"], "strong");
+  EXPECT_TRUE(std::filesystem::exists(dir / "run" / "plots" / "augmentation.png"));
+  // Early stopping: the best held-out evaluation is kept and is the model.
+  ASSERT_TRUE(tj.contains("best_step")) << t.out;
+  EXPECT_GE(tj["best_step"].get<int64_t>(), 1);
+  EXPECT_LE(tj["best_step"].get<int64_t>(), 16);  // 4 epochs of 30 images in batches of 8
+  const double best = tj["best_sequence_accuracy"].get<double>();
+  auto best_file = seer::load_model_file(dir / "run" / "best.pt");
+  auto model_file = seer::load_model_file(dir / "run" / "model.pt");
+  EXPECT_NEAR(best_file.extra.at("score").item<double>(), best, 1e-12);
+  ASSERT_EQ(best_file.state.size(), model_file.state.size());
+  for (const auto& [name, tensor] : best_file.state) {
+    EXPECT_TRUE(tensor.equal(model_file.state.at(name))) << name;
+  }
+  // and no later evaluation beat it.
+  std::ifstream metrics(dir / "run" / "metrics.jsonl");
+  std::string line;
+  int evals = 0;
+  while (std::getline(metrics, line)) {
+    auto m = nlohmann::json::parse(line);
+    if (m.value("phase", "") != "eval") continue;
+    ++evals;
+    EXPECT_LE(m["sequence_accuracy"].get<double>(), best + 1e-12);
+  }
+  EXPECT_GE(evals, 2);
 }
 
 TEST(CaptchaCli, BadInputGivesClearErrors) {

@@ -180,3 +180,46 @@ TEST(Checkpoint, PythonTorchLoadReadsModelFile) {
 
 }  // namespace
 }  // namespace seer
+
+namespace seer {
+namespace {
+
+TEST(BestModel, KeepsTheBestLaterTiesWinAndResumeReadsItBack) {
+  auto dir = std::filesystem::temp_directory_path() / "seer_best_model_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  torch::nn::Linear net(2, 1);
+  auto set_weight = [&](float v) {
+    torch::NoGradGuard g;
+    net->weight.fill_(v);
+  };
+  BestModel best("linear", {{"in", 2}}, dir / "best.pt");
+  EXPECT_TRUE(best.empty());
+  set_weight(1);
+  EXPECT_TRUE(best.offer(*net, 0.5, 10));
+  set_weight(2);
+  EXPECT_FALSE(best.offer(*net, 0.4, 20));  // worse: not kept
+  set_weight(3);
+  EXPECT_TRUE(best.offer(*net, 0.5, 30));   // a tie goes to the later evaluation
+  set_weight(4);
+  EXPECT_TRUE(best.offer(*net, 0.1, 40, /*always=*/true));
+  set_weight(5);
+  EXPECT_TRUE(best.offer(*net, 0.2, 50));
+  EXPECT_EQ(best.step(), 50);
+  EXPECT_DOUBLE_EQ(best.score(), 0.2);
+
+  // An interrupted run: a new keeper with resume reads the file back.
+  set_weight(9);
+  BestModel resumed("linear", {{"in", 2}}, dir / "best.pt", /*resume=*/true);
+  EXPECT_EQ(resumed.step(), 50);
+  EXPECT_DOUBLE_EQ(resumed.score(), 0.2);
+  EXPECT_FALSE(resumed.offer(*net, 0.15, 60));
+  resumed.restore(*net);
+  EXPECT_FLOAT_EQ(net->weight[0][0].item<float>(), 5);
+  // Without resume the file is ignored (a new run starts empty).
+  EXPECT_TRUE(BestModel("linear", {}, dir / "best.pt", false).empty());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace seer

@@ -8,39 +8,9 @@
 #include <torch/torch.h>
 
 #include "seer/core/error.h"
+#include "seer/core/random.h"
 
 namespace seer::captcha {
-namespace {
-
-// splitmix64: a portable hash of (seed, step, index) for per-image augmentation draws.
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-double uniform(uint64_t& state, double lo, double hi) {
-  state = mix(state);
-  return lo + (hi - lo) * static_cast<double>(state >> 11) * 0x1.0p-53;
-}
-
-// Small random affine jitter of one [H, W] float image, in place.
-void jitter(float* pixels, int width, int height, uint64_t state) {
-  cv::Mat img(height, width, CV_32F, pixels);
-  const double angle = uniform(state, -4, 4);
-  const double scale = uniform(state, 0.92, 1.08);
-  const double dx = uniform(state, -0.04, 0.04) * width;
-  const double dy = uniform(state, -0.04, 0.04) * height;
-  cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(width / 2.0f, height / 2.0f), angle, scale);
-  m.at<double>(0, 2) += dx;
-  m.at<double>(1, 2) += dy;
-  cv::Mat out;
-  cv::warpAffine(img, out, m, img.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  out.copyTo(img);
-}
-
-}  // namespace
 
 Batch generate_batch(const Generator& generator, const LabelCodec& codec, uint64_t first,
                      int64_t count, int width, int height) {
@@ -105,7 +75,7 @@ Batch FolderBatches::batch(int64_t step) {
   const int64_t epoch = step / per_epoch;
   const int64_t within = step % per_epoch;
   if (epoch != order_epoch_) {
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(mix(options_.seed ^ mix(epoch)));
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(mix64(options_.seed ^ mix64(epoch)));
     order_ = torch::randperm(n, gen, torch::kInt64);
     order_epoch_ = epoch;
   }
@@ -113,13 +83,13 @@ Batch FolderBatches::batch(int64_t step) {
   const int64_t end = std::min(n, begin + b);
   auto idx = order_.slice(0, begin, end);
   Batch out{data_.images.index_select(0, idx).contiguous(), data_.labels.index_select(0, idx)};
-  if (options_.augment) {
+  if (options_.augment.enabled()) {
     const int h = static_cast<int>(out.images.size(2));
     const int w = static_cast<int>(out.images.size(3));
     float* px = out.images.data_ptr<float>();
-    const uint64_t base = mix(options_.seed ^ mix(static_cast<uint64_t>(step) + 0x51ed));
+    const uint64_t base = mix64(options_.seed ^ mix64(static_cast<uint64_t>(step) + 0x51ed));
     at::parallel_for(0, end - begin, 1, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) jitter(px + i * w * h, w, h, mix(base + i));
+      for (int64_t i = s; i < e; ++i) augment_image(px + i * w * h, w, h, options_.augment, mix64(base + i));
     });
   }
   return out;

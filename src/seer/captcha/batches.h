@@ -2,7 +2,7 @@
 // resumed run sees exactly the batches it would have seen:
 //   GeneratedBatches  endless synthetic captchas (step s uses stream indices s*B .. s*B+B-1)
 //   FolderBatches     a labelled folder held in memory, reshuffled each epoch, optionally
-//                     augmented with small random affine jitter
+//                     augmented (augment.h)
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 
 #include <torch/types.h>
 
+#include "seer/captcha/augment.h"
 #include "seer/captcha/folder_dataset.h"
 #include "seer/captcha/generator.h"
 #include "seer/captcha/label_codec.h"
@@ -53,7 +54,7 @@ Batch load_folder(const FolderDataset& dataset, const LabelCodec& codec, int wid
 struct FolderBatchesOptions {
   int64_t batch_size = 64;
   uint64_t seed = 1;
-  bool augment = true;  // random rotation +-4 deg, scale 0.92-1.08, shift +-4% (per image)
+  AugmentOptions augment = AugmentOptions::preset("light");  // per image, per step
 };
 
 class FolderBatches : public BatchSource {

@@ -17,6 +17,7 @@
 #include "seer/captcha/label_codec.h"
 #include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
+#include "seer/core/random.h"
 
 namespace seer::captcha {
 namespace {
@@ -32,14 +33,6 @@ constexpr const char* kDefaultFonts[] = {
     "DejaVuSerifCondensed-Bold.ttf", "DejaVuSansMono-Bold.ttf",
 };
 
-// splitmix64's finaliser: a strong 64-bit mixer, used to turn (seed, index, purpose) into
-// independent engine seeds (neighbouring indices must not give correlated streams).
-uint64_t mix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // Which random stream of a sample: the label and the picture draw from separate streams so
 // that sample(i).image == render(sample(i).label, i).

@@ -49,6 +49,17 @@ nlohmann::json CaptchaEvaluation::to_json(const std::string& charset) const {
           {"worst_position_errors", confusion}};
 }
 
+namespace {
+// The characters read, '?' where a CTC reading stopped short.
+std::string reading_text(const LabelCodec& codec, const at::TensorAccessor<int64_t, 1>& indices) {
+  std::string out;
+  for (int64_t p = 0; p < indices.size(0); ++p) {
+    out += indices[p] < 0 ? '?' : codec.charset()[indices[p]];
+  }
+  return out;
+}
+}  // namespace
+
 CaptchaEvaluation evaluate_captcha(CaptchaNet& net, const Batch& data, const LabelCodec& codec,
                                    c10::Device device, int64_t batch_size) {
   torch::NoGradGuard no_grad;
@@ -58,15 +69,19 @@ CaptchaEvaluation evaluate_captcha(CaptchaNet& net, const Batch& data, const Lab
   CaptchaEvaluation ev;
   ev.count = n;
   if (n == 0) return ev;
-  std::vector<torch::Tensor> preds;
+  std::vector<torch::Tensor> preds, lengths;
   for (int64_t b = 0; b < n; b += batch_size) {
     auto x = data.images.slice(0, b, std::min(n, b + batch_size)).to(device);
-    preds.push_back(net->forward(x).argmax(2).to(torch::kCPU));
+    auto reading = net->read(x);
+    preds.push_back(reading.indices);
+    lengths.push_back(reading.lengths);
   }
-  auto pred = torch::cat(preds, 0);                // [n, length]
+  auto pred = torch::cat(preds, 0);                // [n, length], -1: nothing read there
   auto correct = pred.eq(data.labels);             // [n, length]
   ev.char_accuracy = correct.to(torch::kFloat64).mean().item<double>();
-  ev.sequence_accuracy = correct.all(1).to(torch::kFloat64).mean().item<double>();
+  // A whole captcha is right when every position is and nothing more was read.
+  auto whole = correct.all(1).logical_and(torch::cat(lengths, 0).eq(length));
+  ev.sequence_accuracy = whole.to(torch::kFloat64).mean().item<double>();
   auto per_pos = correct.to(torch::kFloat64).mean(0);
   for (int p = 0; p < length; ++p) ev.position_accuracy.push_back(per_pos[p].item<double>());
   ev.worst_position = static_cast<int>(
@@ -77,10 +92,9 @@ CaptchaEvaluation evaluate_captcha(CaptchaNet& net, const Batch& data, const Lab
   auto t_acc = data.labels.accessor<int64_t, 2>();
   ev.predicted.reserve(n);
   for (int64_t i = 0; i < n; ++i) {
-    ev.worst_confusion[t_acc[i][ev.worst_position]][p_acc[i][ev.worst_position]]++;
-    std::vector<int64_t> idx(length);
-    for (int p = 0; p < length; ++p) idx[p] = p_acc[i][p];
-    ev.predicted.push_back(codec.from_indices(idx));
+    const int64_t guess = p_acc[i][ev.worst_position];
+    if (guess >= 0) ev.worst_confusion[t_acc[i][ev.worst_position]][guess]++;
+    ev.predicted.push_back(reading_text(codec, p_acc[i]));
   }
   return ev;
 }
@@ -96,15 +110,34 @@ CaptchaTask::CaptchaTask(CaptchaModelConfig config, CaptchaNet net,
       mode_(mode),
       device_(device) {
   net_->to(device_);
+  if (net_->is_ctc() && mode_ != TrainMode::kJoint) {
+    throw Error("the CTC head reads the whole captcha at once: --mode alternate needs the multitask head");
+  }
+}
+
+void CaptchaTask::keep_best(const std::filesystem::path& path, bool resume) {
+  keep_best_ = true;
+  best_ = BestModel(kModelKind, config_.to_json(), path, resume);
 }
 
 std::map<std::string, torch::Tensor> CaptchaTask::train_step(int64_t step) {
+  steps_done_ = step + 1;
   Batch batch = train_->batch(step);
   auto x = batch.images.to(device_);
   auto y = batch.labels.to(device_);
   const int length = config_.net.length;
-  auto features = net_->features(x);
   std::map<std::string, torch::Tensor> out;
+  if (net_->is_ctc()) {
+    // CTC over the columns; targets are charset index + 1 (0 is the blank).
+    auto log_probs = torch::log_softmax(net_->forward(x), 2);  // [T, B, K + 1]
+    const int64_t T = log_probs.size(0), B = log_probs.size(1);
+    auto input_lengths = torch::full({B}, T, torch::kInt64);
+    auto target_lengths = torch::full({B}, length, torch::kInt64);
+    out["loss"] = torch::ctc_loss(log_probs, y + 1, input_lengths, target_lengths, /*blank=*/0,
+                                  at::Reduction::Mean, /*zero_infinity=*/true);
+    return out;
+  }
+  auto features = net_->features(x);
   if (mode_ == TrainMode::kJoint) {
     torch::Tensor total;
     torch::Tensor correct;
@@ -131,7 +164,13 @@ std::map<std::string, torch::Tensor> CaptchaTask::train_step(int64_t step) {
 
 std::map<std::string, double> CaptchaTask::evaluate() {
   auto ev = evaluate_captcha(net_, eval_set_, codec_, device_);
-  return {{"char_accuracy", ev.char_accuracy}, {"sequence_accuracy", ev.sequence_accuracy}};
+  std::map<std::string, double> out = {{"char_accuracy", ev.char_accuracy},
+                                       {"sequence_accuracy", ev.sequence_accuracy}};
+  if (keep_best_) {
+    best_.offer(*net_, ev.sequence_accuracy, steps_done_);
+    out["best_sequence_accuracy"] = best_.score();
+  }
+  return out;
 }
 
 CaptchaReader load_captcha_reader(const std::filesystem::path& model, c10::Device device) {
@@ -145,17 +184,14 @@ CaptchaReader load_captcha_reader(const std::filesystem::path& model, c10::Devic
 std::vector<CaptchaPrediction> predict_captcha(CaptchaReader& reader, const torch::Tensor& images) {
   torch::NoGradGuard no_grad;
   reader.net->eval();
-  auto probs = torch::softmax(reader.net->forward(images.to(reader.device)), 2).to(torch::kCPU);
-  auto [conf, idx] = probs.max(2);
+  auto reading = reader.net->read(images.to(reader.device));
+  auto idx = reading.indices.accessor<int64_t, 2>();
+  auto conf = reading.confidence.accessor<float, 2>();
   std::vector<CaptchaPrediction> out;
   for (int64_t i = 0; i < images.size(0); ++i) {
     CaptchaPrediction p;
-    std::vector<int64_t> indices;
-    for (int64_t k = 0; k < idx.size(1); ++k) {
-      indices.push_back(idx[i][k].item<int64_t>());
-      p.confidence.push_back(conf[i][k].item<double>());
-    }
-    p.label = reader.codec.from_indices(indices);
+    p.label = reading_text(reader.codec, idx[i]);
+    for (int64_t k = 0; k < idx.size(1); ++k) p.confidence.push_back(conf[i][k]);
     out.push_back(std::move(p));
   }
   return out;

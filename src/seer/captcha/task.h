@@ -15,6 +15,7 @@
 #include "seer/captcha/batches.h"
 #include "seer/captcha/label_codec.h"
 #include "seer/captcha/model.h"
+#include "seer/core/checkpoint.h"
 #include "seer/core/trainer.h"
 
 namespace seer::captcha {
@@ -61,6 +62,14 @@ class CaptchaTask : public TrainTask {
   int64_t items_per_step() const override { return train_->batch_size(); }
   std::string item_unit() const override { return "img"; }
 
+  // Early stopping: from now on every evaluate() keeps the parameters of the best
+  // whole-captcha accuracy so far (ties go to the later evaluation) in `path` (and memory);
+  // resume = true reads back what an interrupted run kept there.
+  void keep_best(const std::filesystem::path& path, bool resume);
+  const BestModel& best() const { return best_; }
+  void restore_best() { best_.restore(*net_); }  // no-op when nothing was kept
+  CaptchaNet& net() { return net_; }
+
  private:
   CaptchaModelConfig config_;
   LabelCodec codec_;
@@ -69,6 +78,9 @@ class CaptchaTask : public TrainTask {
   Batch eval_set_;
   TrainMode mode_;
   c10::Device device_;
+  bool keep_best_ = false;
+  int64_t steps_done_ = 0;
+  BestModel best_;
 };
 
 // A trained reader loaded from a model file (model.pt or a checkpoint).

@@ -15,6 +15,7 @@
 #include "seer/captcha/task.h"
 #include "seer/cli/commands.h"
 #include "seer/cli/train_flags.h"
+#include "seer/core/atomic_file.h"
 #include "seer/core/device.h"
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"
@@ -64,10 +65,29 @@ struct TrainCaptchaFlags {
   int64_t epochs = 0;
   int64_t eval_count = 1000;
   double val_fraction = 0.1;
+  std::string augment;  // "": strong for a folder (generated data is never augmented)
   bool no_augment = false;
   bool skip_bad = false;
   CaptchaNetOptions net;
+  bool input_width_given = false, input_height_given = false;
 };
+
+// The network input for a folder: kDefaultInputHeight rows, the width keeping the images'
+// median aspect ratio (of up to 64 images), rounded to a multiple of 16 in [32, 320].
+constexpr int kDefaultInputHeight = 32;
+// Epochs over a folder when neither --epochs nor --steps is given.
+constexpr int64_t kDefaultFolderEpochs = 300;
+std::pair<int, int> input_size_from_images(const FolderDataset& dataset, int height) {
+  std::vector<double> aspects;
+  for (size_t i = 0; i < dataset.size() && aspects.size() < 64; ++i) {
+    cv::Mat img = dataset.load(i);
+    aspects.push_back(static_cast<double>(img.cols) / img.rows);
+  }
+  std::nth_element(aspects.begin(), aspects.begin() + aspects.size() / 2, aspects.end());
+  const double aspect = aspects[aspects.size() / 2];
+  const int width = std::clamp(static_cast<int>(std::lround(height * aspect / 16.0)) * 16, 32, 320);
+  return {width, height};
+}
 
 int infer_length(const fs::path& dir) {
   // The first image's file-name label (form 1) or first labels file line decides.
@@ -87,6 +107,15 @@ int infer_length(const fs::path& dir) {
   return 0;
 }
 
+// The augmentation of a run's config ("augment_options"; runs made before the presets stored
+// "augment": true / false, the light jitter or none).
+AugmentOptions augment_from_config(const nlohmann::json& config) {
+  if (config.contains("augment_options")) return AugmentOptions::from_json(config.at("augment_options"));
+  const auto& a = config.value("augment", nlohmann::json(true));
+  if (a.is_boolean()) return AugmentOptions::preset(a.get<bool>() ? "light" : "none");
+  return AugmentOptions::preset(a.get<std::string>());
+}
+
 nlohmann::json train_config(const TrainCaptchaFlags& f) {
   int length = f.length;
   if (length == 0) {
@@ -99,6 +128,18 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
   net.length = length;
   net.num_classes = codec.num_classes();
   const bool generated = f.data == "generated";
+  if (!generated && !(f.input_width_given && f.input_height_given)) {
+    // Keep the folder's aspect ratio (a flag given wins).
+    FolderDatasetOptions scan;
+    scan.skip_bad = true;
+    scan.verify_images = false;
+    FolderDataset dataset(f.data, codec, scan);
+    const int h = f.input_height_given ? net.input_height : kDefaultInputHeight;
+    const auto [w, _] = input_size_from_images(dataset, h);
+    net.input_height = h;
+    if (!f.input_width_given) net.input_width = w;
+  }
+  const std::string augment = f.no_augment ? "none" : !f.augment.empty() ? f.augment : generated ? "none" : "strong";
   int64_t steps = f.common.steps;
   if (steps == 0 && f.epochs == 0) steps = generated ? 3300 : 0;
   nlohmann::json c = {
@@ -117,7 +158,8 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
       {"log_every", f.common.log_every},
       {"eval_count", f.eval_count},
       {"val_fraction", f.val_fraction},
-      {"augment", !f.no_augment},
+      {"augment", augment},
+      {"augment_options", AugmentOptions::preset(augment).to_json()},
       {"skip_bad", f.skip_bad},
       {"seed", f.common.seed},
       {"net", net.to_json()},
@@ -146,6 +188,7 @@ void run_train(TrainCaptchaFlags& f) {
 
   std::unique_ptr<BatchSource> train;
   Batch eval_set;
+  int64_t steps_per_epoch = 0;  // folders only
   const std::string data = config.at("data").get<std::string>();
   const std::string eval_data = config.at("eval_data").get<std::string>();
   FolderDatasetOptions folder_options;
@@ -180,12 +223,24 @@ void run_train(TrainCaptchaFlags& f) {
     FolderBatchesOptions fo;
     fo.batch_size = batch;
     fo.seed = seed;
-    fo.augment = config.value("augment", true);
+    fo.augment = augment_from_config(config);
+    if (fo.augment.enabled() && !f.common.resume) {
+      // plots/augmentation.png: eight training images and four distortions of each.
+      std::vector<cv::Mat> inputs;
+      for (int64_t i = 0; i < std::min<int64_t>(8, all.images.size(0)); ++i) {
+        inputs.push_back(cv::Mat(h, w, CV_32F, all.images[i].data_ptr<float>()).clone());
+      }
+      std::vector<uchar> png;
+      cv::imencode(".png", augmentation_preview(inputs, fo.augment, 4, seed), png);
+      fs::create_directories(run->plots_dir());
+      write_file_atomic(run->plots_dir() / "augmentation.png",
+                        std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+    }
     auto folder = std::make_unique<FolderBatches>(all, fo);
     const int64_t epochs = config.at("epochs").get<int64_t>();
+    steps_per_epoch = (folder->size() + batch - 1) / batch;
     if (config.at("steps").get<int64_t>() == 0) {
-      const int64_t per_epoch = (folder->size() + batch - 1) / batch;
-      config["steps"] = (epochs > 0 ? epochs : 30) * per_epoch;
+      config["steps"] = (epochs > 0 ? epochs : kDefaultFolderEpochs) * steps_per_epoch;
       run->write_config(config);
     }
     train = std::move(folder);
@@ -197,16 +252,36 @@ void run_train(TrainCaptchaFlags& f) {
 
   CaptchaTask task(model_config, CaptchaNet(model_config.net), std::move(train), eval_set,
                    parse_train_mode(config.at("mode").get<std::string>()), device);
+  // Early stopping on a folder: the best whole-captcha accuracy on the held-out images is kept
+  // (best.pt) and becomes model.pt.
+  const bool early_stopping = data != "generated";
+  if (early_stopping) task.keep_best(run->root() / "best.pt", f.common.resume);
   torch::optim::Adam optimizer(task.model().parameters(),
                                torch::optim::AdamOptions(config.at("lr").get<double>()));
   auto options = trainer_options(f.common, config);
-  if (options.eval_every == 0) options.eval_every = std::max<int64_t>(100, options.steps / 10);
-  if (options.checkpoint_every == 0) options.checkpoint_every = options.eval_every;
+  if (options.eval_every == 0) {
+    // Folders: about 50 evaluations per run, and at least one every 5 epochs.
+    options.eval_every = early_stopping
+                             ? std::max<int64_t>(1, std::min(options.steps / 50, 5 * steps_per_epoch))
+                             : std::max<int64_t>(100, options.steps / 10);
+  }
+  if (options.checkpoint_every == 0) options.checkpoint_every = std::max<int64_t>(options.eval_every, 200);
   options.metric_to_show = "sequence_accuracy";
   Trainer trainer(*run, options, optimizer, LrSchedule(schedule_options(config)));
   discard.started();
   auto result = trainer.fit(task);
-  report_training(*run, result, f.common.json);
+  nlohmann::json extra;
+  if (early_stopping && !task.best().empty()) {
+    task.restore_best();
+    // model.pt: the best held-out parameters (the Trainer wrote the last ones).
+    save_model_file(run->model_path(), ModelFile{kModelKind, model_config.to_json(), state_dict(*task.net()), {}});
+    extra = {{"best_step", task.best().step()}, {"best_sequence_accuracy", task.best().score()}};
+    if (!f.common.json) {
+      std::cerr << fmt::format("model.pt: the best held-out whole-captcha accuracy, {:.4f} at step {}\n",
+                               task.best().score(), task.best().step());
+    }
+  }
+  report_training(*run, result, f.common.json, extra);
 }
 
 // ---- eval -----------------------------------------------------------------------------------
@@ -331,15 +406,21 @@ void add_captcha_command(CLI::App& app) {
   t->add_option("--mode", tr->mode, "joint (sum of head losses) or alternate (one head per step)")
       ->capture_default_str();
   t->add_option("--batch", tr->batch, "Images per step")->capture_default_str();
-  t->add_option("--epochs", tr->epochs, "Epochs over a folder (instead of --steps)");
+  t->add_option("--epochs", tr->epochs, "Epochs over a folder (instead of --steps; default 300)");
   t->add_option("--eval-count", tr->eval_count, "Generated evaluation images")->capture_default_str();
   t->add_option("--val-fraction", tr->val_fraction, "Held-out fraction of a folder")
       ->capture_default_str();
-  t->add_flag("--no-augment", tr->no_augment, "No random affine jitter of folder images");
+  t->add_option("--augment", tr->augment,
+                "Distortions of folder images while training: none, light (small affine jitter) or "
+                "strong (affine, elastic, lines, blur, contrast, noise); default strong")
+      ->check(CLI::IsMember({"none", "light", "strong"}));
+  t->add_flag("--no-augment", tr->no_augment, "Same as --augment none");
   t->add_flag("--skip-bad", tr->skip_bad, "Skip (and count) bad images instead of failing");
-  t->add_option("--input-width", tr->net.input_width, "Network input width")->capture_default_str();
-  t->add_option("--input-height", tr->net.input_height, "Network input height")
-      ->capture_default_str();
+  auto* input_width = t->add_option("--input-width", tr->net.input_width,
+                                    "Network input width (default: 96 for generated data; for a "
+                                    "folder, the images' aspect ratio at the input height)");
+  auto* input_height = t->add_option("--input-height", tr->net.input_height, "Network input height")
+                           ->capture_default_str();
   t->add_option("--channels", tr->net.channels, "Channels of each trunk block")
       ->capture_default_str();
   t->add_option("--convs-per-block", tr->net.convs_per_block, "Conv layers per block")
@@ -347,8 +428,18 @@ void add_captcha_command(CLI::App& app) {
   t->add_option("--head-hidden", tr->net.head_hidden, "Hidden units per head (0: linear)")
       ->capture_default_str();
   t->add_option("--dropout", tr->net.dropout, "Dropout before the heads")->capture_default_str();
+  t->add_option("--head", tr->net.head,
+                "multitask (one classifier per position) or ctc (CRNN: columns, BiLSTM, CTC loss)")
+      ->check(CLI::IsMember({"multitask", "ctc"}))
+      ->capture_default_str();
+  t->add_option("--rnn-hidden", tr->net.rnn_hidden, "ctc: LSTM units per direction (0: none)")
+      ->capture_default_str();
   add_train_flags(t, tr->common);
-  t->callback([tr] { run_train(*tr); });
+  t->callback([tr, input_width, input_height] {
+    tr->input_width_given = input_width->count() > 0;
+    tr->input_height_given = input_height->count() > 0;
+    run_train(*tr);
+  });
 
   auto ev = std::make_shared<EvalFlags>();
   auto* e = captcha->add_subcommand("eval", "Accuracy of a model on a labelled folder");

@@ -164,4 +164,39 @@ void load_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& 
   }
 }
 
+// ---- BestModel ------------------------------------------------------------------------------
+BestModel::BestModel(std::string kind, nlohmann::json config, std::filesystem::path path, bool resume)
+    : kind_(std::move(kind)), config_(std::move(config)), path_(std::move(path)) {
+  if (!resume || path_.empty() || !std::filesystem::exists(path_)) return;
+  ModelFile best = load_model_file(path_);
+  // "accuracy": the key text CNN runs wrote before the keeper was shared.
+  const char* score_key = best.extra.count("score") ? "score" : "accuracy";
+  if (!best.extra.count(score_key) || !best.extra.count("step")) {
+    throw file_error(path_.string(), "best model file without its score and step");
+  }
+  score_ = best.extra.at(score_key).item<double>();
+  step_ = best.extra.at("step").item<int64_t>();
+  state_ = std::move(best.state);
+}
+
+bool BestModel::offer(const torch::nn::Module& module, double score, int64_t step, bool always) {
+  if (!(always || state_.empty() || score >= score_)) return false;
+  score_ = score;
+  step_ = step;
+  state_.clear();
+  for (auto& [name, t] : state_dict(module)) state_[name] = t.clone();
+  if (!path_.empty()) {
+    ModelFile file{kind_, config_, state_, {}};
+    file.extra["score"] = torch::tensor(score_, torch::kFloat64);
+    file.extra["step"] = torch::tensor(step_, torch::kInt64);
+    save_model_file(path_, file);
+  }
+  return true;
+}
+
+void BestModel::restore(torch::nn::Module& module) const {
+  if (state_.empty()) return;
+  load_state_dict(module, state_, path_.empty() ? "best model" : path_.string());
+}
+
 }  // namespace seer

@@ -76,4 +76,34 @@ void load_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& 
 // The sidecar of a checkpoint: step-N.pt -> step-N.optim.
 std::filesystem::path optimizer_path_for(const std::filesystem::path& checkpoint);
 
+// Early stopping's memory: the parameters of the best evaluation so far. offer() after each
+// evaluation keeps a copy of the module's state when its score is >= the best (a tie goes to
+// the later evaluation, as Kim's `val_perf >= best_val_perf`), in memory and, when `path` is
+// given, in a model file there (kind and config as the final model's, extra "score" and
+// "step"), so that a resumed run (resume = true: the file is read back if it exists) keeps
+// it. restore() puts the best parameters back into the module at the end of training.
+class BestModel {
+ public:
+  BestModel() = default;
+  BestModel(std::string kind, nlohmann::json config, std::filesystem::path path = {},
+            bool resume = false);
+
+  // Keeps the module's state if `score` >= the best so far (or `always`). Returns whether it did.
+  bool offer(const torch::nn::Module& module, double score, int64_t step, bool always = false);
+  // Puts the best state into `module` (no-op when nothing was kept).
+  void restore(torch::nn::Module& module) const;
+
+  bool empty() const { return state_.empty(); }
+  double score() const { return score_; }   // -1 when empty
+  int64_t step() const { return step_; }    // the step of the kept evaluation, -1 when empty
+
+ private:
+  std::string kind_;
+  nlohmann::json config_;
+  std::filesystem::path path_;
+  double score_ = -1;
+  int64_t step_ = -1;
+  std::map<std::string, torch::Tensor> state_;
+};
+
 }  // namespace seer

@@ -155,12 +155,7 @@ TextCnnTask::TextCnnTask(TextCnnModelConfig config, TextCnn net, EncodedSet trai
   const int64_t n = static_cast<int64_t>(batched_.size());
   for (int64_t k = n; k < steps_per_epoch() * batch_size(); ++k) batched_.push_back(batched_[k - n]);
   net_->to(device_);
-  if (options_.resume && !options_.best_path.empty() && std::filesystem::exists(options_.best_path)) {
-    ModelFile best = load_model_file(options_.best_path);
-    best_state_ = std::move(best.state);
-    best_accuracy_ = best.extra.at("accuracy").item<double>();
-    best_step_ = best.extra.at("step").item<int64_t>();
-  }
+  best_ = BestModel(kModelKind, config_.to_json(), options_.best_path, options_.resume);
 }
 
 int64_t TextCnnTask::batch_size() const {
@@ -224,24 +219,8 @@ void TextCnnTask::after_step(int64_t /*step*/) { net_->apply_max_norm(); }
 std::map<std::string, double> TextCnnTask::evaluate() {
   const double acc = accuracy(net_, dev_, device_);
   // Without a dev set (--dev-fraction 0) the latest model counts as the best.
-  if (acc >= best_accuracy_ || best_state_.empty() || dev_.size() == 0) {
-    best_accuracy_ = acc;
-    best_step_ = steps_done_;
-    best_state_.clear();
-    for (auto& [name, t] : state_dict(*net_)) best_state_[name] = t.clone();
-    if (!options_.best_path.empty()) {
-      ModelFile file{kModelKind, config_.to_json(), best_state_, {}};
-      file.extra["accuracy"] = torch::tensor(acc, torch::kFloat64);
-      file.extra["step"] = torch::tensor(best_step_, torch::kInt64);
-      save_model_file(options_.best_path, file);
-    }
-  }
-  return {{"accuracy", acc}, {"best_accuracy", best_accuracy_}};
-}
-
-void TextCnnTask::restore_best() {
-  if (best_state_.empty()) return;
-  load_state_dict(*net_, best_state_, "best dev model");
+  best_.offer(*net_, acc, steps_done_, dev_.size() == 0);
+  return {{"accuracy", acc}, {"best_accuracy", best_.score()}};
 }
 
 // ---- loading --------------------------------------------------------------------------------

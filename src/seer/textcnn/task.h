@@ -25,6 +25,7 @@
 
 #include <c10/core/Device.h>
 
+#include "seer/core/checkpoint.h"
 #include "seer/core/trainer.h"
 #include "seer/text/dataset.h"
 #include "seer/text/vocabulary.h"
@@ -109,10 +110,10 @@ class TextCnnTask : public TrainTask {
   // Parameters the optimizer updates (frozen embeddings excluded).
   std::vector<torch::Tensor> trainable_parameters() const;
 
-  double best_accuracy() const { return best_accuracy_; }
-  int64_t best_step() const { return best_step_; }  // steps done at the best evaluation (-1: none)
-  bool has_best() const { return !best_state_.empty(); }
-  void restore_best();  // puts the best-dev parameters into the model (no-op when none)
+  double best_accuracy() const { return best_.score(); }
+  int64_t best_step() const { return best_.step(); }  // steps done at the best evaluation (-1: none)
+  bool has_best() const { return !best_.empty(); }
+  void restore_best() { best_.restore(*net_); }  // the best-dev parameters (no-op when none)
   TextCnn& net() { return net_; }
 
  private:
@@ -125,9 +126,7 @@ class TextCnnTask : public TrainTask {
   std::vector<int64_t> batched_;  // the fixed batches, one after another
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> cached_order_;
-  double best_accuracy_ = -1;
-  int64_t best_step_ = -1;
-  std::map<std::string, torch::Tensor> best_state_;
+  BestModel best_;
 };
 
 // A trained classifier loaded from a model file (model.pt, best.pt or a checkpoint).

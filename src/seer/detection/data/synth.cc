@@ -17,6 +17,7 @@
 #include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
 #include "seer/detection/data/voc.h"
+#include "seer/core/random.h"
 
 namespace seer::detection {
 namespace {
@@ -27,13 +28,6 @@ constexpr double kMinVisible = 0.35;    // an occluder may leave no object less 
 constexpr double kDifficultBelow = 0.5;  // objects less visible than this are marked difficult
 constexpr double kMinInside = 0.75;     // part of an object that must lie inside the image
 
-// splitmix64's finaliser (as in captcha/generator.cc).
-uint64_t mix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 enum class Stream : uint64_t { kScene = 1, kNoise = 2, kSplit = 3 };
 
