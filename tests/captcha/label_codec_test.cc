@@ -92,6 +92,20 @@ TEST(LabelCodec, BadIndicesAndVectorsAreErrors) {
       Contains(error_of([&] { codec.from_one_hot(std::vector<float>(39)); }), "expected 40"));
 }
 
+TEST(LabelCodec, VaryingLengthsAreCheckedAndPadded) {
+  LabelCodec codec("0123", 5, 3);
+  EXPECT_FALSE(codec.fixed_length());
+  EXPECT_EQ(codec.min_length(), 3);
+  EXPECT_EQ(codec.check("012"), "");
+  EXPECT_EQ(codec.check("01230"), "");
+  EXPECT_NE(codec.check("01").find("length 2, expected 3 to 5"), std::string::npos) << codec.check("01");
+  EXPECT_NE(codec.check("012301").find("expected 3 to 5"), std::string::npos);
+  EXPECT_EQ(codec.to_padded_indices("312"), (std::vector<int64_t>{3, 1, 2, -1, -1}));
+  EXPECT_EQ(codec.to_indices("312"), (std::vector<int64_t>{3, 1, 2}));
+  EXPECT_TRUE(LabelCodec("0123", 4).fixed_length());
+  EXPECT_THROW(LabelCodec("0123", 3, 4), Error);
+}
+
 TEST(LabelCodec, BadConstructionIsAnError) {
   EXPECT_TRUE(Contains(error_of([] { LabelCodec("", 4); }), "empty"));
   EXPECT_TRUE(Contains(error_of([] { LabelCodec("0123", 0); }), "at least 1"));

@@ -79,11 +79,19 @@ TEST(CaptchaCli, FolderTrainingKeepsTheImagesAspectAndTheBestHeldOutModel) {
   seer::testing::ScratchDir dir;
   const auto data = (dir / "data").string();
   ASSERT_EQ(run("captcha generate --out " + data + " --count 40 --width 200 --height 50 --threads 2").code, 0);
+  // A model pretrained on generated captchas of the same input size, to fine-tune from.
+  const std::string net = " --channels 8 16 --head-hidden 16 --length 4";
+  auto pre = run("captcha train --data generated --steps 2 --batch 8 --eval-count 8 --threads 2 --input-width 128"
+                 " --input-height 32 --no-progress --run " + (dir / "pre").string() + net);
+  ASSERT_EQ(pre.code, 0) << pre.out;
   const auto runp = (dir / "run").string();
   auto t = run("captcha train --data " + data + " --epochs 4 --batch 8 --val-fraction 0.25 --threads 2"
-               " --channels 8 16 --head-hidden 16 --no-progress --json --run " + runp);
+               " --no-progress --json --run " + runp + net + " --init " + (dir / "pre" / "model.pt").string());
   ASSERT_EQ(t.code, 0) << t.out;
   auto tj = last_json(t.out);
+  // --init loaded every tensor of the network (fine-tuning starts from all of it).
+  EXPECT_NE(t.out.find("missing from the file, 0 of other shape"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("0 missing from the file"), std::string::npos) << t.out;
   // 200 x 50 images: a 4:1 input at the default height of 32.
   std::ifstream config_file(dir / "run" / "config.json");
   auto config = nlohmann::json::parse(config_file);

@@ -22,7 +22,7 @@ Batch generate_batch(const Generator& generator, const LabelCodec& codec, uint64
     for (int64_t i = begin; i < end; ++i) {
       Sample s = generator.sample(first + i);
       to_model_input(s.image, width, height, img + i * width * height);
-      auto idx = codec.to_indices(s.label);
+      auto idx = codec.to_padded_indices(s.label);
       std::copy(idx.begin(), idx.end(), lab + i * codec.length());
     }
   });
@@ -55,7 +55,7 @@ Batch load_folder(const FolderDataset& dataset, const LabelCodec& codec, int wid
   int64_t* lab = labels.data_ptr<int64_t>();
   for (int64_t i = 0; i < n; ++i) {
     to_model_input(dataset.load(i), width, height, img + i * width * height);
-    auto idx = codec.to_indices(dataset.items()[i].label);
+    auto idx = codec.to_padded_indices(dataset.items()[i].label);
     std::copy(idx.begin(), idx.end(), lab + i * codec.length());
   }
   return {images, labels};

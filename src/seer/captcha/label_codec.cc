@@ -27,12 +27,15 @@ std::string show_string(const std::string& s) {
 
 }  // namespace
 
-LabelCodec::LabelCodec(std::string charset, int length)
-    : charset_(std::move(charset)), length_(length) {
+LabelCodec::LabelCodec(std::string charset, int length, int min_length)
+    : charset_(std::move(charset)), length_(length), min_length_(min_length == 0 ? length : min_length) {
   for (int& i : index_of_) i = -1;
   if (charset_.empty()) throw Error("captcha charset is empty");
   if (length_ < 1)
     throw Error("captcha length must be at least 1 (got " + std::to_string(length_) + ")");
+  if (min_length_ < 1 || min_length_ > length_)
+    throw Error("captcha minimum length " + std::to_string(min_length_) + " is outside 1.." +
+                std::to_string(length_));
   for (size_t i = 0; i < charset_.size(); ++i) {
     auto u = static_cast<unsigned char>(charset_[i]);
     if (index_of_[u] >= 0)
@@ -43,9 +46,13 @@ LabelCodec::LabelCodec(std::string charset, int length)
 }
 
 std::string LabelCodec::check(const std::string& label) const {
-  if (static_cast<int>(label.size()) != length_)
+  const int n = static_cast<int>(label.size());
+  if (fixed_length() && n != length_)
     return "label \"" + show_string(label) + "\": length " + std::to_string(label.size()) +
            ", expected " + std::to_string(length_);
+  if (n < min_length_ || n > length_)
+    return "label \"" + show_string(label) + "\": length " + std::to_string(label.size()) +
+           ", expected " + std::to_string(min_length_) + " to " + std::to_string(length_);
   for (size_t i = 0; i < label.size(); ++i) {
     if (index_of_[static_cast<unsigned char>(label[i])] < 0)
       // 1-based position: this message is read by people, not programs.
@@ -61,6 +68,12 @@ std::vector<int64_t> LabelCodec::to_indices(const std::string& label) const {
   std::vector<int64_t> out(label.size());
   for (size_t i = 0; i < label.size(); ++i)
     out[i] = index_of_[static_cast<unsigned char>(label[i])];
+  return out;
+}
+
+std::vector<int64_t> LabelCodec::to_padded_indices(const std::string& label) const {
+  auto out = to_indices(label);
+  out.resize(static_cast<size_t>(length_), -1);
   return out;
 }
 

@@ -16,7 +16,9 @@ TrainMode parse_train_mode(const std::string& name) {
 }
 
 nlohmann::json CaptchaModelConfig::to_json() const {
-  return {{"net", net.to_json()}, {"charset", charset}};
+  nlohmann::json j = {{"net", net.to_json()}, {"charset", charset}};
+  if (min_length > 0 && min_length != net.length) j["min_length"] = min_length;
+  return j;
 }
 
 CaptchaModelConfig CaptchaModelConfig::from_json(const nlohmann::json& j) {
@@ -26,8 +28,12 @@ CaptchaModelConfig CaptchaModelConfig::from_json(const nlohmann::json& j) {
   }
   c.net = CaptchaNetOptions::from_json(j.at("net"));
   c.charset = j.at("charset").get<std::string>();
+  c.min_length = j.value("min_length", 0);
   if (static_cast<int>(c.charset.size()) != c.net.num_classes) {
     throw Error("captcha model config: charset size differs from the network's classes");
+  }
+  if (!c.codec().fixed_length() && c.net.head != "ctc") {
+    throw Error("captcha model config: labels of varying length need the CTC head");
   }
   return c;
 }
@@ -77,10 +83,12 @@ CaptchaEvaluation evaluate_captcha(CaptchaNet& net, const Batch& data, const Lab
     lengths.push_back(reading.lengths);
   }
   auto pred = torch::cat(preds, 0);                // [n, length], -1: nothing read there
-  auto correct = pred.eq(data.labels);             // [n, length]
-  ev.char_accuracy = correct.to(torch::kFloat64).mean().item<double>();
+  auto correct = pred.eq(data.labels);             // [n, length] (padding -1 == nothing read)
+  auto in_label = data.labels.ge(0);               // positions a label has
+  ev.char_accuracy = correct.logical_and(in_label).sum().item<double>() /
+                     std::max<double>(1, in_label.sum().item<double>());
   // A whole captcha is right when every position is and nothing more was read.
-  auto whole = correct.all(1).logical_and(torch::cat(lengths, 0).eq(length));
+  auto whole = correct.all(1).logical_and(torch::cat(lengths, 0).eq(in_label.sum(1)));
   ev.sequence_accuracy = whole.to(torch::kFloat64).mean().item<double>();
   auto per_pos = correct.to(torch::kFloat64).mean(0);
   for (int p = 0; p < length; ++p) ev.position_accuracy.push_back(per_pos[p].item<double>());
@@ -92,8 +100,8 @@ CaptchaEvaluation evaluate_captcha(CaptchaNet& net, const Batch& data, const Lab
   auto t_acc = data.labels.accessor<int64_t, 2>();
   ev.predicted.reserve(n);
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t guess = p_acc[i][ev.worst_position];
-    if (guess >= 0) ev.worst_confusion[t_acc[i][ev.worst_position]][guess]++;
+    const int64_t truth = t_acc[i][ev.worst_position], guess = p_acc[i][ev.worst_position];
+    if (truth >= 0 && guess >= 0) ev.worst_confusion[truth][guess]++;
     ev.predicted.push_back(reading_text(codec, p_acc[i]));
   }
   return ev;
@@ -103,7 +111,7 @@ CaptchaTask::CaptchaTask(CaptchaModelConfig config, CaptchaNet net,
                          std::unique_ptr<BatchSource> train, Batch eval_set, TrainMode mode,
                          c10::Device device)
     : config_(std::move(config)),
-      codec_(config_.charset, config_.net.length),
+      codec_(config_.codec()),
       net_(std::move(net)),
       train_(std::move(train)),
       eval_set_(std::move(eval_set)),
@@ -132,9 +140,11 @@ std::map<std::string, torch::Tensor> CaptchaTask::train_step(int64_t step) {
     auto log_probs = torch::log_softmax(net_->forward(x), 2);  // [T, B, K + 1]
     const int64_t T = log_probs.size(0), B = log_probs.size(1);
     auto input_lengths = torch::full({B}, T, torch::kInt64);
-    auto target_lengths = torch::full({B}, length, torch::kInt64);
-    out["loss"] = torch::ctc_loss(log_probs, y + 1, input_lengths, target_lengths, /*blank=*/0,
-                                  at::Reduction::Mean, /*zero_infinity=*/true);
+    // Shorter labels are padded with -1: their lengths end there (the padding, as blank 0, is
+    // ignored past them).
+    auto target_lengths = y.ge(0).sum(1).to(torch::kCPU);
+    out["loss"] = torch::ctc_loss(log_probs, (y + 1).clamp_min(0), input_lengths, target_lengths,
+                                  /*blank=*/0, at::Reduction::Mean, /*zero_infinity=*/true);
     return out;
   }
   auto features = net_->features(x);
@@ -178,7 +188,7 @@ CaptchaReader load_captcha_reader(const std::filesystem::path& model, c10::Devic
   auto config = parse_model_config(model, file, CaptchaModelConfig::from_json);
   CaptchaNet net(config.net);
   load_for_inference(*net, file, model, device);
-  return CaptchaReader{config, LabelCodec(config.charset, config.net.length), net, device};
+  return CaptchaReader{config, config.codec(), net, device};
 }
 
 std::vector<CaptchaPrediction> predict_captcha(CaptchaReader& reader, const torch::Tensor& images) {

@@ -29,6 +29,8 @@ TrainMode parse_train_mode(const std::string& name);  // "joint" | "alternate"
 struct CaptchaModelConfig {
   CaptchaNetOptions net;
   std::string charset;
+  int min_length = 0;  // labels of min_length..net.length characters (0: net.length; CTC only)
+  LabelCodec codec() const { return LabelCodec(charset, net.length, min_length); }
   nlohmann::json to_json() const;
   static CaptchaModelConfig from_json(const nlohmann::json& j);
 };

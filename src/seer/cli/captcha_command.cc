@@ -16,6 +16,7 @@
 #include "seer/cli/commands.h"
 #include "seer/cli/train_flags.h"
 #include "seer/core/atomic_file.h"
+#include "seer/core/checkpoint.h"
 #include "seer/core/device.h"
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"
@@ -59,6 +60,7 @@ struct TrainCaptchaFlags {
   std::string data = "generated";
   std::string eval_data;
   int length = 0;  // 0: 4 for generated data, else taken from the first label of the folder
+  int min_length = 0;  // 0: every label has `length` characters
   std::string charset = "0123456789";
   std::string mode = "joint";
   int64_t batch = 64;
@@ -66,6 +68,7 @@ struct TrainCaptchaFlags {
   int64_t eval_count = 1000;
   double val_fraction = 0.1;
   std::string augment;  // "": strong for a folder (generated data is never augmented)
+  std::string init;     // --init: start from the matching tensors of this model file
   bool no_augment = false;
   bool skip_bad = false;
   CaptchaNetOptions net;
@@ -123,7 +126,13 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
     else if (fs::is_directory(f.data)) length = infer_length(f.data);
     if (length == 0) throw Error("cannot infer the captcha length from " + f.data + "; give --length");
   }
-  LabelCodec codec(f.charset, length);
+  LabelCodec codec(f.charset, length, f.min_length);
+  if (!codec.fixed_length() && f.net.head != "ctc") {
+    throw Error("--min-length: labels of varying length need --head ctc");
+  }
+  if (!codec.fixed_length() && f.data == "generated") {
+    throw Error("--min-length: generated captchas have a fixed length");
+  }
   CaptchaNetOptions net = f.net;
   net.length = length;
   net.num_classes = codec.num_classes();
@@ -148,6 +157,7 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
       {"eval_data", f.eval_data},
       {"charset", f.charset},
       {"length", length},
+      {"min_length", codec.min_length()},
       {"mode", f.mode},
       {"batch", f.batch},
       {"epochs", f.epochs},
@@ -159,6 +169,7 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
       {"eval_count", f.eval_count},
       {"val_fraction", f.val_fraction},
       {"augment", augment},
+      {"init", f.init},
       {"augment_options", AugmentOptions::preset(augment).to_json()},
       {"skip_bad", f.skip_bad},
       {"seed", f.common.seed},
@@ -180,7 +191,8 @@ void run_train(TrainCaptchaFlags& f) {
   CaptchaModelConfig model_config;
   model_config.net = CaptchaNetOptions::from_json(config.at("net"));
   model_config.charset = config.at("charset").get<std::string>();
-  LabelCodec codec(model_config.charset, model_config.net.length);
+  model_config.min_length = config.value("min_length", 0);
+  LabelCodec codec = model_config.codec();
   const uint64_t seed = config.at("seed").get<uint64_t>();
   const int64_t batch = config.at("batch").get<int64_t>();
   const int w = model_config.net.input_width, h = model_config.net.input_height;
@@ -250,7 +262,15 @@ void run_train(TrainCaptchaFlags& f) {
     eval_set = load_folder(eval_folder, codec, w, h);
   }
 
-  CaptchaTask task(model_config, CaptchaNet(model_config.net), std::move(train), eval_set,
+  CaptchaNet net(model_config.net);
+  const std::string init = config.value("init", std::string());
+  if (!init.empty() && !f.common.resume) {
+    // Fine-tuning: every tensor of the file that matches by name and shape (a resumed run has
+    // them in its checkpoint already).
+    auto report = init_from_file(*net, init);
+    std::cerr << fmt::format("--init {}: {}\n", init, report.summary());
+  }
+  CaptchaTask task(model_config, net, std::move(train), eval_set,
                    parse_train_mode(config.at("mode").get<std::string>()), device);
   // Early stopping on a folder: the best whole-captcha accuracy on the held-out images is kept
   // (best.pt) and becomes model.pt.
@@ -402,6 +422,8 @@ void add_captcha_command(CLI::App& app) {
                 "Labelled folder to evaluate on (default: an unseen generated stream, or a "
                 "held-out part of --data)");
   t->add_option("--length", tr->length, "Characters per captcha (default: 4, or from the data)");
+  t->add_option("--min-length", tr->min_length,
+                "Labels may be this short (--length is then the longest; needs --head ctc)");
   t->add_option("--charset", tr->charset, "Characters")->capture_default_str();
   t->add_option("--mode", tr->mode, "joint (sum of head losses) or alternate (one head per step)")
       ->capture_default_str();
@@ -416,6 +438,10 @@ void add_captcha_command(CLI::App& app) {
       ->check(CLI::IsMember({"none", "light", "strong"}));
   t->add_flag("--no-augment", tr->no_augment, "Same as --augment none");
   t->add_flag("--skip-bad", tr->skip_bad, "Skip (and count) bad images instead of failing");
+  t->add_option("--init", tr->init,
+                "Start from the tensors of this model file that match by name and shape (fine-tuning "
+                "a model pretrained on generated captchas, say); reports what loaded")
+      ->check(CLI::ExistingFile);
   auto* input_width = t->add_option("--input-width", tr->net.input_width,
                                     "Network input width (default: 96 for generated data; for a "
                                     "folder, the images' aspect ratio at the input height)");

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,25 @@ void load_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& 
 
 // The sidecar of a checkpoint: step-N.pt -> step-N.optim.
 std::filesystem::path optimizer_path_for(const std::filesystem::path& checkpoint);
+
+// The tensors of a model file by name: a seer model file's state_dict, or a plain dict of
+// tensors (torch.save(model.state_dict())), or such a dict under "state_dict" / "model".
+std::map<std::string, torch::Tensor> read_tensor_dict(const std::filesystem::path& path);
+
+// --init: copies into `module` every tensor of `file` whose name (after stripping one of
+// `prefixes_to_try` from the file's names, "" first) and shape match one of the module's
+// parameters or buffers. `file` is a seer model file or a PyTorch `torch.save(state_dict)`
+// file (a torchvision VGG16 / ResNet). Returns what happened, for the user to see; a file of
+// which nothing matches is a seer::Error.
+struct InitReport {
+  std::vector<std::string> loaded;          // module names filled from the file
+  std::vector<std::string> shape_mismatch;  // in both, shapes differ (left as initialised)
+  std::vector<std::string> missing;         // module tensors the file lacks
+  int64_t unused = 0;                       // file tensors that matched nothing
+  std::string summary() const;
+};
+InitReport init_from_file(torch::nn::Module& module, const std::filesystem::path& file,
+                          const std::vector<std::string>& prefixes_to_try = {""});
 
 // Early stopping's memory: the parameters of the best evaluation so far. offer() after each
 // evaluation keeps a copy of the module's state when its score is >= the best (a tie goes to

@@ -201,44 +201,6 @@ class Zf : public Backbone {
   nn::Sequential features_{nullptr};
 };
 
-// The tensors of a model file: a seer model file's state_dict, or a plain dict of tensors
-// (torch.save(model.state_dict())), or such a dict under "state_dict" / "model".
-std::map<std::string, torch::Tensor> read_tensor_dict(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw file_error(path.string(), "cannot open the file");
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  c10::IValue value;
-  try {
-    value = torch::pickle_load(bytes);
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    throw file_error(path.string(), "not a PyTorch or seer model file (" +
-                                        what.substr(0, std::min(what.find('\n'), size_t{200})) + ")");
-  }
-  for (int depth = 0; depth < 2 && value.isGenericDict(); ++depth) {
-    auto dict = value.toGenericDict();
-    bool descended = false;
-    for (const char* key : {"state_dict", "model"}) {
-      auto it = dict.find(c10::IValue(std::string(key)));
-      if (it != dict.end() && it->value().isGenericDict()) {
-        value = it->value();
-        descended = true;
-        break;
-      }
-    }
-    if (!descended) break;
-  }
-  if (!value.isGenericDict()) throw file_error(path.string(), "holds no dict of tensors");
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& entry : value.toGenericDict()) {
-    if (entry.key().isString() && entry.value().isTensor()) {
-      out[entry.key().toStringRef()] = entry.value().toTensor();
-    }
-  }
-  if (out.empty()) throw file_error(path.string(), "holds no tensors");
-  return out;
-}
-
 }  // namespace
 
 nlohmann::json BackboneOptions::to_json() const {
@@ -268,45 +230,6 @@ std::shared_ptr<Backbone> make_backbone(const BackboneOptions& options) {
   if (options.name == "vgg16") return std::make_shared<Vgg16>();
   if (options.name == "zf") return std::make_shared<Zf>();
   throw Error("unknown backbone '" + options.name + "' (expected resnet-lite, vgg16 or zf)");
-}
-
-std::string InitReport::summary() const {
-  std::string s = fmt::format("{} tensors loaded, {} missing from the file, {} of other shape, "
-                              "{} in the file unused",
-                              loaded.size(), missing.size(), shape_mismatch.size(), unused);
-  if (!shape_mismatch.empty()) s += fmt::format(" (first of other shape: {})", shape_mismatch.front());
-  return s;
-}
-
-InitReport init_from_file(torch::nn::Module& module, const std::filesystem::path& file,
-                          const std::vector<std::string>& prefixes_to_try) {
-  const auto tensors = read_tensor_dict(file);
-  InitReport report;
-  std::set<std::string> used;
-  torch::NoGradGuard no_grad;
-  auto fill = [&](const std::string& name, torch::Tensor target) {
-    for (const auto& prefix : prefixes_to_try) {
-      auto it = tensors.find(prefix + name);
-      if (it == tensors.end()) continue;
-      used.insert(it->first);
-      if (it->second.sizes() != target.sizes()) {
-        report.shape_mismatch.push_back(name);
-        return;
-      }
-      target.copy_(it->second.to(target.dtype()));
-      report.loaded.push_back(name);
-      return;
-    }
-    report.missing.push_back(name);
-  };
-  for (const auto& p : module.named_parameters(true)) fill(p.key(), p.value());
-  for (const auto& b : module.named_buffers(true)) fill(b.key(), b.value());
-  report.unused = static_cast<int64_t>(tensors.size() - used.size());
-  if (report.loaded.empty()) {
-    throw file_error(file.string(), "no tensor matches the model by name and shape (" +
-                                        report.summary() + ")");
-  }
-  return report;
 }
 
 }  // namespace seer::detection::models

@@ -16,6 +16,8 @@
 //                Widths, blocks and stride are options (BackboneOptions).
 #pragma once
 
+#include "seer/core/checkpoint.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -55,18 +57,9 @@ std::shared_ptr<Backbone> make_backbone(const BackboneOptions& options);
 // The backbone names make_backbone knows.
 std::vector<std::string> backbone_names();
 
-// --init: copies into `module` every tensor of `file` whose name (after stripping one of
-// `prefixes_to_try` from the file's names, "" first) and shape match one of the module's
-// parameters or buffers. `file` is a seer model file or a PyTorch `torch.save(state_dict)`
-// file (a torchvision VGG16 / ResNet). Returns what happened, for the user to see.
-struct InitReport {
-  std::vector<std::string> loaded;          // module names filled from the file
-  std::vector<std::string> shape_mismatch;  // in both, shapes differ (left as initialised)
-  std::vector<std::string> missing;         // module tensors the file lacks
-  int64_t unused = 0;                       // file tensors that matched nothing
-  std::string summary() const;
-};
-InitReport init_from_file(torch::nn::Module& module, const std::filesystem::path& file,
-                          const std::vector<std::string>& prefixes_to_try = {""});
+// --init (seer/core/checkpoint.h): the matching tensors of a seer model file or a PyTorch
+// state_dict file.
+using seer::init_from_file;
+using seer::InitReport;
 
 }  // namespace seer::detection::models
