@@ -168,49 +168,61 @@ class FixedBatch : public BatchSource {
   Batch b_;
 };
 
-// CTC's loss, gradient and decoding agree: the CTC head learns to read a fixed batch of 24
-// 3-character captchas (repeated characters included) perfectly.
-TEST(CaptchaTask, CtcHeadLearnsToReadAFixedBatch) {
-  at::set_num_threads(2);
+// A small CTC reader of up to 3 characters of "0123".
+CaptchaModelConfig small_ctc_config(int min_length) {
   auto c = small_config(3, "0123");
   c.net.head = "ctc";
   c.net.rnn_hidden = 32;
   c.net.dropout = 0;
-  LabelCodec codec(c.charset, 3);
-  GeneratorOptions g;
-  g.length = 3;
-  g.charset = "0123";
-  g.seed = 5;
-  Batch b = generate_batch(Generator(g), codec, 0, 24, 64, 24);
+  c.min_length = min_length;
+  return c;
+}
+
+// Trains a fresh network of config `c` on batch `b` for 150 steps; returns the first and last
+// losses and the network's reading of `b` (in training mode: BatchNorm's running statistics
+// lag 150 steps behind its batch ones).
+struct FixedBatchRun {
+  double first_loss = 0, last_loss = 0;
+  CaptchaEvaluation reading;
+};
+FixedBatchRun train_on_fixed_batch(const CaptchaModelConfig& c, const Batch& b) {
+  at::set_num_threads(2);
   torch::manual_seed(1);
   CaptchaTask task(c, CaptchaNet(c.net), std::make_unique<FixedBatch>(b), b, TrainMode::kJoint, torch::kCPU);
   torch::optim::Adam opt(task.model().parameters(), torch::optim::AdamOptions(3e-3));
-  double first = 0, last = 0;
+  FixedBatchRun run;
   task.model().train();
   for (int step = 0; step < 150; ++step) {
     auto loss = task.train_step(step).at("loss");
-    if (step == 0) first = loss.item<double>();
-    last = loss.item<double>();
+    if (step == 0) run.first_loss = loss.item<double>();
+    run.last_loss = loss.item<double>();
     opt.zero_grad();
     loss.backward();
     opt.step();
   }
-  // Read in training mode (batch statistics: BatchNorm's running ones lag 150 steps behind).
-  auto ev = evaluate_captcha(task.net(), b, codec, torch::kCPU);
-  std::cerr << "ctc fixed batch: loss " << first << " -> " << last << ", sequence accuracy " << ev.sequence_accuracy << "\n";
-  EXPECT_LT(last, first / 10);
-  EXPECT_GE(ev.sequence_accuracy, 0.95);
+  run.reading = evaluate_captcha(task.net(), b, c.codec(), torch::kCPU);
+  return run;
+}
+
+// CTC's loss, gradient and decoding agree: the CTC head learns to read a fixed batch of 24
+// 3-character captchas (repeated characters included) perfectly.
+TEST(CaptchaTask, CtcHeadLearnsToReadAFixedBatch) {
+  const auto c = small_ctc_config(3);
+  GeneratorOptions g;
+  g.length = 3;
+  g.charset = "0123";
+  g.seed = 5;
+  const auto run = train_on_fixed_batch(c, generate_batch(Generator(g), c.codec(), 0, 24, 64, 24));
+  std::cerr << "ctc fixed batch: loss " << run.first_loss << " -> " << run.last_loss << ", sequence accuracy "
+            << run.reading.sequence_accuracy << "\n";
+  EXPECT_LT(run.last_loss, run.first_loss / 10);
+  EXPECT_GE(run.reading.sequence_accuracy, 0.95);
 }
 
 // Labels of 1 to 3 characters: the CTC head learns to read a fixed batch of them, lengths
 // included.
 TEST(CaptchaTask, CtcHeadLearnsLabelsOfVaryingLength) {
-  at::set_num_threads(2);
-  auto c = small_config(3, "0123");
-  c.net.head = "ctc";
-  c.net.rnn_hidden = 32;
-  c.net.dropout = 0;
-  c.min_length = 1;
+  const auto c = small_ctc_config(1);
   const LabelCodec codec = c.codec();
   GeneratorOptions g;
   g.length = 3;
@@ -226,17 +238,7 @@ TEST(CaptchaTask, CtcHeadLearnsLabelsOfVaryingLength) {
     auto idx = codec.to_padded_indices(labels[i]);
     for (int p = 0; p < 3; ++p) b.labels[i][p] = idx[p];
   }
-  torch::manual_seed(1);
-  CaptchaTask task(c, CaptchaNet(c.net), std::make_unique<FixedBatch>(b), b, TrainMode::kJoint, torch::kCPU);
-  torch::optim::Adam opt(task.model().parameters(), torch::optim::AdamOptions(3e-3));
-  task.model().train();
-  for (int step = 0; step < 150; ++step) {
-    auto loss = task.train_step(step).at("loss");
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-  }
-  auto ev = evaluate_captcha(task.net(), b, codec, torch::kCPU);
+  const auto ev = train_on_fixed_batch(c, b).reading;
   int right = 0;
   for (int64_t i = 0; i < n; ++i) {
     // What was read, '?' for the positions a short label does not have.
