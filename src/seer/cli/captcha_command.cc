@@ -83,9 +83,15 @@ constexpr int64_t kDefaultFolderEpochs = 300;
 std::pair<int, int> input_size_from_images(const FolderDataset& dataset, int height) {
   std::vector<double> aspects;
   for (size_t i = 0; i < dataset.size() && aspects.size() < 64; ++i) {
-    cv::Mat img = dataset.load(i);
+    cv::Mat img;
+    try {
+      img = dataset.load(i);
+    } catch (const Error&) {
+      continue;  // a corrupt image: reported (or skipped) when the folder is loaded for training
+    }
     aspects.push_back(static_cast<double>(img.cols) / img.rows);
   }
+  if (aspects.empty()) throw file_error(dataset.dir().string(), "no readable image");
   std::nth_element(aspects.begin(), aspects.begin() + aspects.size() / 2, aspects.end());
   const double aspect = aspects[aspects.size() / 2];
   const int width = std::clamp(static_cast<int>(std::lround(height * aspect / 16.0)) * 16, 32, 320);
