@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Issue 18's measurements of seer's folder recipe on ../shared/data/captcha-real-6digit, beside
+# the CRNN-CTC peer (bench/captcha_crnn_peer.py, the Keras captcha OCR recipe), each run given the
+# same wall time and threads:
+#   official   train on train_numbers_only (600), test on test_numbers_only (40)
+#   cv         5-fold cross-validation of the 600 (folds drawn once with a fixed seed): train on
+#              4 folds, test on the fifth; mean and standard error of the whole-captcha accuracy
+#   curve      the learning curve: the first N of the 600 (same shuffle) for each N in SIZES,
+#              tested on test_numbers_only; with INIT=model.pt also fine-tuned from that model
+# Results go to OUT/results.jsonl (one line per run: part, tool, fold or size, accuracies,
+# seconds) and a markdown table is printed at the end.
+#
+# Usage: bench/captcha_recipe.sh [build-dir]
+# Environment (defaults in brackets):
+#   PARTS ["official cv curve"]  TOOLS ["seer peer"]  MINUTES [15]  THREADS [2]
+#   SIZES ["50 100 200 400 600"]  FLAGS [""]: more `seer captcha train` flags (--head ctc ...)
+#   INIT [""]: a model to fine-tune from in the curve (styled synthetic pretraining)
+#   OUT [bench/out/captcha-recipe]  SEER_DATA [../shared/data]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+SEER=$BUILD/seer
+PY=/usr/bin/python3
+PARTS=${PARTS:-official cv curve}
+TOOLS=${TOOLS:-seer peer}
+MINUTES=${MINUTES:-15}
+THREADS=${THREADS:-2}
+SIZES=${SIZES:-50 100 200 400 600}
+FLAGS=${FLAGS:-}
+INIT=${INIT:-}
+OUT=${OUT:-bench/out/captcha-recipe}
+DATA=${SEER_DATA:-../shared/data}/captcha-real-6digit
+if [ ! -d "$DATA/train_numbers_only" ]; then
+  echo "captcha recipe bench: skipped, no $DATA (set SEER_DATA to the folder holding captcha-real-6digit/)"
+  exit 0
+fi
+[ -x "$SEER" ] || { echo "no $SEER: build first (make build)"; exit 1; }
+mkdir -p "$OUT"
+TRAIN=$(cd "$DATA/train_numbers_only" && pwd)
+TEST=$(cd "$DATA/test_numbers_only" && pwd)
+
+# The one shuffle of the 600 training images (seed 1), as a file list.
+ls "$TRAIN" | grep -i '\.png$' | $PY -c 'import random,sys; n=sys.stdin.read().split(); random.Random(1).shuffle(n); print("\n".join(n))' > "$OUT/shuffled.txt"
+
+# link_folder DIR FILE...: a folder of symlinks to training images.
+link_folder() {
+  local dir=$1; shift
+  rm -rf "$dir"; mkdir -p "$dir"
+  for f in "$@"; do ln -s "$TRAIN/$f" "$dir/$f"; done
+}
+
+# run_one PART KEY TRAIN_DIR TEST_DIR [seer flags]: one run of each tool, a results line each.
+run_one() {
+  local part=$1 key=$2 train=$3 test=$4; shift 4
+  local tag="$part-$key"
+  for tool in $TOOLS; do
+    local t0 t1 res
+    t0=$(date +%s.%N)
+    if [ "$tool" = seer ]; then
+      rm -rf "$OUT/runs/$tag"
+      "$SEER" captcha train --data "$train" --length 6 --charset 0123456789 --max-minutes "$MINUTES" \
+        --threads "$THREADS" --no-progress --json --run "$OUT/runs/$tag" $FLAGS "$@" > "$OUT/$tag-train.json" 2> "$OUT/$tag-train.log"
+      res=$("$SEER" captcha eval --model "$OUT/runs/$tag/model.pt" --data "$test" --threads "$THREADS" --json)
+    else
+      res=$($PY bench/captcha_crnn_peer.py --train "$train" --test "$test" --length 6 --charset 0123456789 \
+        --max-minutes "$MINUTES" --threads "$THREADS" --json 2> "$OUT/$tag-peer.log" | tail -1)
+    fi
+    t1=$(date +%s.%N)
+    $PY -c 'import json,sys; r=json.loads(sys.argv[1]); print(json.dumps({"part":sys.argv[2],"key":sys.argv[3],"tool":sys.argv[4],
+      "char_accuracy":r["char_accuracy"],"sequence_accuracy":r["sequence_accuracy"],"seconds":float(sys.argv[5])}))' \
+      "$res" "$part" "$key" "$tool" "$(echo "$t1 - $t0" | bc)" | tee -a "$OUT/results.jsonl"
+  done
+}
+
+: > "$OUT/results.jsonl"
+mapfile -t ALL < "$OUT/shuffled.txt"
+for part in $PARTS; do
+  case $part in
+    official) run_one official all "$TRAIN" "$TEST" ;;
+    cv)
+      for k in 0 1 2 3 4; do
+        train_files=(); test_files=()
+        for i in "${!ALL[@]}"; do
+          if [ $((i % 5)) = "$k" ]; then test_files+=("${ALL[$i]}"); else train_files+=("${ALL[$i]}"); fi
+        done
+        link_folder "$OUT/folds/$k/train" "${train_files[@]}"
+        link_folder "$OUT/folds/$k/test" "${test_files[@]}"
+        run_one cv "fold$k" "$OUT/folds/$k/train" "$OUT/folds/$k/test"
+      done ;;
+    curve)
+      for n in $SIZES; do
+        link_folder "$OUT/curve/$n" "${ALL[@]:0:$n}"
+        run_one curve "$n" "$OUT/curve/$n" "$TEST"
+        if [ -n "$INIT" ]; then TOOLS=seer run_one curve "$n-init" "$OUT/curve/$n" "$TEST" --init "$INIT"; fi
+      done ;;
+    *) echo "unknown part '$part' (official cv curve)"; exit 1 ;;
+  esac
+done
+
+# The table: every run, then the cross-validation's mean and standard error per tool.
+$PY - "$OUT/results.jsonl" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print("| part | run | tool | char accuracy | whole-captcha accuracy | seconds |")
+print("|---|---|---|---:|---:|---:|")
+for r in rows:
+    print(f"| {r['part']} | {r['key']} | {r['tool']} | {100*r['char_accuracy']:.1f}% | {100*r['sequence_accuracy']:.1f}% | {r['seconds']:.0f} |")
+for tool in sorted({r["tool"] for r in rows}):
+    cv = [r["sequence_accuracy"] for r in rows if r["part"] == "cv" and r["tool"] == tool]
+    if len(cv) > 1:
+        se = statistics.stdev(cv) / len(cv) ** 0.5
+        print(f"\n{tool}: 5-fold whole-captcha accuracy {100*statistics.mean(cv):.1f}% (SE {100*se:.1f})")
+EOF
