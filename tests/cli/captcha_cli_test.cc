@@ -138,6 +138,16 @@ TEST(CaptchaCli, BadInputGivesClearErrors) {
   EXPECT_NE(empty.out.find("empty"), std::string::npos) << empty.out;
   EXPECT_FALSE(std::filesystem::exists(dir / "r")) << "a failed train must not leave a run folder";
 
+  // A bad --init file fails before training and leaves no run folder either.
+  auto data = (dir / "data").string();
+  ASSERT_EQ(run("captcha generate --out " + data + " --count 8 --threads 2").code, 0);
+  { std::ofstream junk(dir / "junk.pt"); junk << "junk"; }
+  auto bad_init = run("captcha train --data " + data + " --steps 1 --no-progress --init " +
+                      (dir / "junk.pt").string() + " --run " + (dir / "i").string());
+  EXPECT_EQ(bad_init.code, 1);
+  EXPECT_NE(bad_init.out.find("junk.pt"), std::string::npos) << bad_init.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "i")) << "a failed train must not leave a run folder";
+
   auto wrong = run("captcha predict --model " + (dir / "nope.pt").string() + " x.png");
   EXPECT_EQ(wrong.code, 1);
 

@@ -207,6 +207,7 @@ void run_train(TrainCaptchaFlags& f) {
   std::unique_ptr<BatchSource> train;
   Batch eval_set;
   int64_t steps_per_epoch = 0;  // folders only
+  cv::Mat augmentation_sheet;    // folders with augmentation, new runs only
   const std::string data = config.at("data").get<std::string>();
   const std::string eval_data = config.at("eval_data").get<std::string>();
   FolderDatasetOptions folder_options;
@@ -243,16 +244,13 @@ void run_train(TrainCaptchaFlags& f) {
     fo.seed = seed;
     fo.augment = augment_from_config(config);
     if (fo.augment.enabled() && !f.common.resume) {
-      // plots/augmentation.png: eight training images and four distortions of each.
+      // plots/augmentation.png (written once training starts): eight training images and four
+      // distortions of each.
       std::vector<cv::Mat> inputs;
       for (int64_t i = 0; i < std::min<int64_t>(8, all.images.size(0)); ++i) {
         inputs.push_back(cv::Mat(h, w, CV_32F, all.images[i].data_ptr<float>()).clone());
       }
-      std::vector<uchar> png;
-      cv::imencode(".png", augmentation_preview(inputs, fo.augment, 4, seed), png);
-      fs::create_directories(run->plots_dir());
-      write_file_atomic(run->plots_dir() / "augmentation.png",
-                        std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+      augmentation_sheet = augmentation_preview(inputs, fo.augment, 4, seed);
     }
     auto folder = std::make_unique<FolderBatches>(all, fo);
     const int64_t epochs = config.at("epochs").get<int64_t>();
@@ -294,6 +292,13 @@ void run_train(TrainCaptchaFlags& f) {
   if (options.checkpoint_every == 0) options.checkpoint_every = std::max<int64_t>(options.eval_every, 200);
   options.metric_to_show = "sequence_accuracy";
   Trainer trainer(*run, options, optimizer, LrSchedule(schedule_options(config)));
+  if (!augmentation_sheet.empty()) {
+    std::vector<uchar> png;
+    cv::imencode(".png", augmentation_sheet, png);
+    fs::create_directories(run->plots_dir());
+    write_file_atomic(run->plots_dir() / "augmentation.png",
+                      std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+  }
   discard.started();
   auto result = trainer.fit(task);
   nlohmann::json extra;
