@@ -16,6 +16,9 @@
 #   SIZES ["50 100 200 400 600"]  FLAGS [""]: more `seer captcha train` flags (--head ctc ...)
 #   INIT [""]: a model to fine-tune from in the curve (styled synthetic pretraining)
 #   OUT [bench/out/captcha-recipe]  SEER_DATA [../shared/data]
+#   PARALLEL [0]: 1 runs the tools at the same time (THREADS threads each), so that both see the
+#                 same machine load; 0 one after the other
+#   APPEND [0]: 1 adds to OUT/results.jsonl instead of starting it afresh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -49,11 +52,11 @@ link_folder() {
   for f in "$@"; do ln -s "$TRAIN/$f" "$dir/$f"; done
 }
 
-# run_one PART KEY TRAIN_DIR TEST_DIR [seer flags]: one run of each tool, a results line each.
-run_one() {
-  local part=$1 key=$2 train=$3 test=$4; shift 4
+# run_tool TOOL PART KEY TRAIN_DIR TEST_DIR [seer flags]: one run, its results line on stdout.
+run_tool() {
+  local tool=$1 part=$2 key=$3 train=$4 test=$5; shift 5
   local tag="$part-$key"
-  for tool in $TOOLS; do
+  (
     local t0 t1 res
     t0=$(date +%s.%N)
     if [ "$tool" = seer ]; then
@@ -61,18 +64,34 @@ run_one() {
       "$SEER" captcha train --data "$train" --length 6 --charset 0123456789 --max-minutes "$MINUTES" \
         --threads "$THREADS" --no-progress --json --run "$OUT/runs/$tag" $FLAGS "$@" > "$OUT/$tag-train.json" 2> "$OUT/$tag-train.log"
       res=$("$SEER" captcha eval --model "$OUT/runs/$tag/model.pt" --data "$test" --threads "$THREADS" --json)
+      # Training speed (images/s over the training loop, evaluations included) from the train line.
+      res=$($PY -c 'import json,sys; r=json.loads(sys.argv[1]); t=json.loads(open(sys.argv[2]).read().strip().splitlines()[-1]);
+r["images_per_second"]=t["items_per_second"]; print(json.dumps(r))' "$res" "$OUT/$tag-train.json")
     else
       res=$($PY bench/captcha_crnn_peer.py --train "$train" --test "$test" --length 6 --charset 0123456789 \
         --max-minutes "$MINUTES" --threads "$THREADS" --json 2> "$OUT/$tag-peer.log" | tail -1)
     fi
     t1=$(date +%s.%N)
     $PY -c 'import json,sys; r=json.loads(sys.argv[1]); print(json.dumps({"part":sys.argv[2],"key":sys.argv[3],"tool":sys.argv[4],
-      "char_accuracy":r["char_accuracy"],"sequence_accuracy":r["sequence_accuracy"],"seconds":float(sys.argv[5])}))' \
-      "$res" "$part" "$key" "$tool" "$(echo "$t1 - $t0" | bc)" | tee -a "$OUT/results.jsonl"
-  done
+      "char_accuracy":r["char_accuracy"],"sequence_accuracy":r["sequence_accuracy"],"seconds":float(sys.argv[5]),
+      "images_per_second":r.get("images_per_second"),"minutes":float(sys.argv[6]),"threads":int(sys.argv[7]),"parallel":sys.argv[8]=="1"}))' \
+      "$res" "$part" "$key" "$tool" "$(echo "$t1 - $t0" | bc)" "$MINUTES" "$THREADS" "${PARALLEL:-0}"
+  )
 }
 
-: > "$OUT/results.jsonl"
+# run_one PART KEY TRAIN_DIR TEST_DIR [seer flags]: one run of each tool, a results line each.
+run_one() {
+  if [ "${PARALLEL:-0}" = 1 ]; then
+    local pids=() tool
+    for tool in $TOOLS; do run_tool "$tool" "$@" > "$OUT/.line-$tool" & pids+=($!); done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+    for tool in $TOOLS; do tee -a "$OUT/results.jsonl" < "$OUT/.line-$tool"; rm -f "$OUT/.line-$tool"; done
+  else
+    for tool in $TOOLS; do run_tool "$tool" "$@" | tee -a "$OUT/results.jsonl"; done
+  fi
+}
+
+[ "${APPEND:-0}" = 1 ] || : > "$OUT/results.jsonl"
 mapfile -t ALL < "$OUT/shuffled.txt"
 for part in $PARTS; do
   case $part in
@@ -101,10 +120,12 @@ done
 $PY - "$OUT/results.jsonl" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-print("| part | run | tool | char accuracy | whole-captcha accuracy | seconds |")
-print("|---|---|---|---:|---:|---:|")
+print("| part | run | tool | threads | char accuracy | whole-captcha accuracy | training images/s | seconds |")
+print("|---|---|---|---:|---:|---:|---:|---:|")
 for r in rows:
-    print(f"| {r['part']} | {r['key']} | {r['tool']} | {100*r['char_accuracy']:.1f}% | {100*r['sequence_accuracy']:.1f}% | {r['seconds']:.0f} |")
+    ips = r.get("images_per_second")
+    print(f"| {r['part']} | {r['key']} | {r['tool']} | {r.get('threads', '')}{' (together)' if r.get('parallel') else ''} | "
+          f"{100*r['char_accuracy']:.1f}% | {100*r['sequence_accuracy']:.1f}% | {ips if ips is None else round(ips)} | {r['seconds']:.0f} |")
 for tool in sorted({r["tool"] for r in rows}):
     cv = [r["sequence_accuracy"] for r in rows if r["part"] == "cv" and r["tool"] == tool]
     if len(cv) > 1:

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "cli_runner.h"
 #include "seer/core/checkpoint.h"
@@ -79,11 +81,21 @@ TEST(CaptchaCli, FolderTrainingKeepsTheImagesAspectAndTheBestHeldOutModel) {
   seer::testing::ScratchDir dir;
   const auto data = (dir / "data").string();
   ASSERT_EQ(run("captcha generate --out " + data + " --count 40 --width 200 --height 50 --threads 2").code, 0);
-  // A model pretrained on generated captchas of the same input size, to fine-tune from.
-  const std::string net = " --channels 8 16 --head-hidden 16 --length 4";
-  auto pre = run("captcha train --data generated --steps 2 --batch 8 --eval-count 8 --threads 2 --input-width 128"
-                 " --input-height 32 --no-progress --run " + (dir / "pre").string() + net);
+  // A model pretrained on generated captchas styled on the folder (--like: its size, length,
+  // input size and the folder's head, CTC), to fine-tune from.
+  const std::string net = " --channels 8 16 --rnn-hidden 8";
+  auto pre = run("captcha train --data generated --like " + data + " --steps 2 --batch 8 --eval-count 8 --threads 2"
+                 " --no-progress --run " + (dir / "pre").string() + net);
   ASSERT_EQ(pre.code, 0) << pre.out;
+  EXPECT_NE(pre.out.find("--like " + data), std::string::npos) << pre.out;  // the fit's table
+  {
+    std::ifstream pre_config(dir / "pre" / "config.json");
+    auto pc = nlohmann::json::parse(pre_config);
+    EXPECT_EQ(pc["net"]["head"], "ctc");
+    EXPECT_EQ(pc["net"]["input_width"], 128);
+    EXPECT_EQ(pc["length"], 4);
+    EXPECT_EQ(pc["generator"]["width"], 200);
+  }
   const auto runp = (dir / "run").string();
   auto t = run("captcha train --data " + data + " --epochs 4 --batch 8 --val-fraction 0.25 --threads 2"
                " --no-progress --json --run " + runp + net + " --init " + (dir / "pre" / "model.pt").string());
@@ -98,6 +110,7 @@ TEST(CaptchaCli, FolderTrainingKeepsTheImagesAspectAndTheBestHeldOutModel) {
   EXPECT_EQ(config["net"]["input_width"], 128);
   EXPECT_EQ(config["net"]["input_height"], 32);
   EXPECT_EQ(config["augment"], "strong");
+  EXPECT_EQ(config["net"]["head"], "ctc");  // a folder's default head
   EXPECT_TRUE(std::filesystem::exists(dir / "run" / "plots" / "augmentation.png"));
   // Early stopping: the best held-out evaluation is kept and is the model.
   ASSERT_TRUE(tj.contains("best_step")) << t.out;
@@ -122,6 +135,58 @@ TEST(CaptchaCli, FolderTrainingKeepsTheImagesAspectAndTheBestHeldOutModel) {
     EXPECT_LE(m["sequence_accuracy"].get<double>(), best + 1e-12);
   }
   EXPECT_GE(evals, 2);
+}
+
+TEST(CaptchaCli, GenerateLikeAFolderWritesItsStyleAndStyleRepeatsIt) {
+  seer::testing::ScratchDir dir;
+  const auto real = (dir / "real").string();
+  ASSERT_EQ(run("captcha generate --out " + real + " --count 24 --width 180 --height 40 --length 5 --charset abc12"
+                " --threads 2").code, 0);
+  const auto like = (dir / "like").string();
+  auto g = run("captcha generate --like " + real + " --out " + like + " --count 6 --seed 3 --threads 2");
+  ASSERT_EQ(g.code, 0) << g.out;
+  // The folder's numbers beside the fitted generator's, and the fit in like/style.json.
+  EXPECT_NE(g.out.find("24 images measured, 180 x 40, 5 characters"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("stroke_width"), std::string::npos) << g.out;
+  std::ifstream style_file(dir / "like" / "style.json");
+  auto style = nlohmann::json::parse(style_file);
+  EXPECT_EQ(style["options"]["width"], 180);
+  EXPECT_EQ(style["options"]["length"], 5);
+  EXPECT_EQ(style["target"]["count"], 24);
+  // The images: the folder's size and label length, the folder's characters.
+  int images = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "like")) {
+    if (e.path().extension() != ".png") continue;
+    ++images;
+    auto img = cv::imread(e.path().string());
+    EXPECT_EQ(img.cols, 180);
+    EXPECT_EQ(img.rows, 40);
+    const auto label = e.path().stem().string().substr(0, e.path().stem().string().find('_'));
+    EXPECT_EQ(label.size(), 5u);
+    for (char c : label) EXPECT_NE(std::string("abc12").find(c), std::string::npos) << label;
+  }
+  EXPECT_EQ(images, 6);
+  // --style repeats the look: the same seed gives the same images.
+  auto again = run("captcha generate --style " + (dir / "like" / "style.json").string() + " --out " +
+                   (dir / "again").string() + " --count 6 --seed 3 --threads 2");
+  ASSERT_EQ(again.code, 0) << again.out;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "like")) {
+    if (e.path().extension() != ".png") continue;
+    auto a = cv::imread(e.path().string()), b = cv::imread((dir / "again" / e.path().filename()).string());
+    ASSERT_FALSE(b.empty()) << e.path().filename();
+    EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0) << e.path().filename();
+  }
+  // Bad input: a broken style file is named; --like with a folder to train on is refused.
+  { std::ofstream broken(dir / "broken.json"); broken << "{\"options\": {\"style\": {\"boldnes\": 1}}}"; }
+  auto bad = run("captcha generate --style " + (dir / "broken.json").string() + " --out " + (dir / "x").string());
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("broken.json"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("boldnes"), std::string::npos) << bad.out;
+  auto both = run("captcha train --data " + real + " --like " + real + " --steps 1 --no-progress --run " +
+                  (dir / "r").string());
+  EXPECT_EQ(both.code, 1);
+  EXPECT_NE(both.out.find("--data generated"), std::string::npos) << both.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "r"));
 }
 
 TEST(CaptchaCli, BadInputGivesClearErrors) {

@@ -1,6 +1,8 @@
 #include "seer/core/trainer.h"
 
+#include <chrono>
 #include <limits>
+#include <thread>
 
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
@@ -147,6 +149,60 @@ TEST(Trainer, MaxMinutesStopsCleanlyWithModelAndCheckpoint) {
   ASSERT_TRUE(run.latest_checkpoint().has_value());
   EXPECT_EQ(load_model_file(*run.latest_checkpoint()).extra.at("step").item<int64_t>(),
             r.steps_done);
+}
+
+// A task whose steps take a known time (2 ms each), for the time budget.
+class SlowTask : public ToyTask {
+ public:
+  std::map<std::string, torch::Tensor> train_step(int64_t step) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return ToyTask::train_step(step);
+  }
+};
+
+TEST(Trainer, FitStepsToTimeEndsTheScheduleInsideTheBudget) {
+  testing::ScratchDir dir;
+  RunDir run = RunDir::create("toy", dir / "run");
+  run.write_config({{"steps", 1000000}, {"lr", 0.1}});
+  SlowTask task;
+  torch::optim::SGD opt(task.model().parameters(), torch::optim::SGDOptions(0.1));
+  auto o = quiet(1000000);
+  o.max_minutes = 0.03;  // 1.8 s: about 850 steps of 2 ms fit
+  o.fit_steps_to_time = true;
+  auto r = Trainer(run, o, opt, schedule(1000000)).fit(task);
+  // Shortened, then run to its (new) end before the time ran out.
+  EXPECT_TRUE(r.completed) << r.stop_reason;
+  EXPECT_EQ(r.steps_before_fit, 1000000);
+  EXPECT_GT(r.steps_done, 100);
+  EXPECT_LT(r.steps_done, 1000);
+  EXPECT_LT(r.seconds, 1.8);
+  // config.json holds the fitted length (what --resume continues), metrics.jsonl the fit, and
+  // the cosine schedule ended decayed: the last logged learning rate is ~0, not ~0.1.
+  auto config = run.read_config();
+  EXPECT_EQ(config.at("steps").get<int64_t>(), r.steps_done);
+  EXPECT_EQ(config.at("steps_before_fit").get<int64_t>(), 1000000);
+  int fits = 0;
+  int64_t fitted = 0;
+  double last_lr = 1;
+  for (const auto& rec : MetricsLog::read(run.metrics_path())) {
+    if (rec["phase"] == "fit") {
+      ++fits;
+      fitted = rec["steps"].get<int64_t>();
+    }
+    if (rec["phase"] == "train") last_lr = rec["lr"].get<double>();
+  }
+  EXPECT_GE(fits, 1);
+  EXPECT_LE(fits, 5);
+  EXPECT_EQ(fitted, r.steps_done);
+  EXPECT_LT(last_lr, 1e-3);
+  // Without the option the same budget cuts the schedule near its peak.
+  RunDir cut = RunDir::create("toy", dir / "cut");
+  SlowTask task2;
+  torch::optim::SGD opt2(task2.model().parameters(), torch::optim::SGDOptions(0.1));
+  o.fit_steps_to_time = false;
+  auto r2 = Trainer(cut, o, opt2, schedule(1000000)).fit(task2);
+  EXPECT_FALSE(r2.completed);
+  EXPECT_EQ(r2.steps_before_fit, 0);
 }
 
 // loss = sum(weight) + sum(bias) of a Linear(2, 1): every gradient is 1, so SGD moves each

@@ -72,16 +72,53 @@ cv::Mat render_glyph(cv::freetype::FreeType2& ft, char c, int font_px) {
   return mask(ink).clone();
 }
 
-// A dark colour (BGR) with enough contrast against the light backgrounds used here.
-cv::Vec3b dark_colour(Rng& rng) {
+double luma(double b, double g, double r) { return 0.114 * b + 0.587 * g + 0.299 * r; }
+
+// Moves the channels toward their luma: tint 1 leaves them, 0 makes them grey.
+void tint(double& b, double& g, double& r, double amount) {
+  if (amount >= 1) return;
+  const double y = luma(b, g, r), k = std::max(0.0, amount);
+  b = y + k * (b - y), g = y + k * (g - y), r = y + k * (r - y);
+}
+
+// A dark colour (BGR) with enough contrast against the light backgrounds used here (the
+// default luma cap, 110, keeps the glyphs readable on a ~240 background).
+cv::Vec3b dark_colour(Rng& rng, const GeneratorStyle& style) {
   double b = rng.uniform_int(10, 200), g = rng.uniform_int(10, 200), r = rng.uniform_int(10, 200);
-  double luma = 0.114 * b + 0.587 * g + 0.299 * r;
-  constexpr double kMaxLuma = 110;  // keeps the glyphs readable on a ~240 background
-  if (luma > kMaxLuma) {
-    double k = kMaxLuma / luma;
+  tint(b, g, r, style.ink_tint);
+  const double y = luma(b, g, r), cap = std::max(0.0, style.ink_luma_max);
+  if (y > cap) {
+    double k = cap / y;
     b *= k, g *= k, r *= k;
   }
-  return {static_cast<uchar>(b), static_cast<uchar>(g), static_cast<uchar>(r)};
+  auto channel = [](double v) { return static_cast<uchar>(std::clamp(v, 0.0, 255.0)); };  // truncates
+  return {channel(b), channel(g), channel(r)};
+}
+
+// A glyph mask with its strokes thickened by `radius` pixels on each side (anti-aliased).
+cv::Mat thicken(const cv::Mat& mask, double radius) {
+  const int pad = static_cast<int>(std::ceil(radius)) + 1;
+  cv::Mat padded;
+  cv::copyMakeBorder(mask, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::Mat outside = padded <= 127, distance;
+  cv::distanceTransform(outside, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  cv::Mat grown;
+  distance.convertTo(grown, CV_8U, -255.0, (radius + 0.5) * 255.0);  // saturates to 0..255
+  return cv::max(padded, grown);
+}
+
+// Darkens `dst` by strength x the 8-bit alpha `mask` placed at (x, y); the parts of the mask
+// outside `dst` are dropped.
+void darken(cv::Mat& dst, const cv::Mat& mask, int x, int y, double strength) {
+  const cv::Rect placed = cv::Rect(x, y, mask.cols, mask.rows) & cv::Rect(0, 0, dst.cols, dst.rows);
+  for (int r = placed.y; r < placed.y + placed.height; ++r) {
+    const uchar* a = mask.ptr<uchar>(r - y);
+    auto* d = dst.ptr<cv::Vec3b>(r);
+    for (int c = placed.x; c < placed.x + placed.width; ++c) {
+      const double keep = 1.0 - strength * a[c - x] / 255.0;
+      for (int k = 0; k < 3; ++k) d[c][k] = cv::saturate_cast<uchar>(d[c][k] * keep);
+    }
+  }
 }
 
 // Paints `colour` through the 8-bit alpha `mask` onto `dst` at (x, y) (mask fully inside).
@@ -106,14 +143,15 @@ struct Generator::Impl {
   std::vector<std::vector<cv::Mat>> glyphs;  // [font][charset index], read-only after construction
 
   // One character, scaled, rotated and perspective-warped, cropped to its ink.
-  cv::Mat warp_char(const cv::Mat& glyph, int height, Rng& rng) const;
+  cv::Mat warp_char(const cv::Mat& glyph, int height, Rng& rng, const GeneratorStyle& style) const;
 };
 
-cv::Mat Generator::Impl::warp_char(const cv::Mat& glyph, int height, Rng& rng) const {
+cv::Mat Generator::Impl::warp_char(const cv::Mat& glyph, int height, Rng& rng,
+                                   const GeneratorStyle& style) const {
   const double w = glyph.cols, h = glyph.rows;
-  // Font size 0.7..0.95 of the image height, like the font sizes ImageCaptcha picks.
-  const double scale = rng.uniform(0.70, 0.95) * height / font_px;
-  const double angle = rng.uniform(-30.0, 30.0) * CV_PI / 180.0;
+  // Font size 0.7..0.95 of the image height by default, like the font sizes ImageCaptcha picks.
+  const double scale = rng.uniform(style.font_scale_min, style.font_scale_max) * height / font_px;
+  const double angle = rng.uniform(-style.rotate_degrees, style.rotate_degrees) * CV_PI / 180.0;
   // Perspective: each corner moves independently by up to dx, dy (in glyph units); moderate
   // so that digits stay legible.
   const double dx = w * rng.uniform(0.05, 0.2), dy = h * rng.uniform(0.05, 0.18);
@@ -135,6 +173,7 @@ cv::Mat Generator::Impl::warp_char(const cv::Mat& glyph, int height, Rng& rng) c
   cv::Mat tile;
   cv::warpPerspective(glyph, tile, cv::getPerspectiveTransform(src, dst), size, cv::INTER_LINEAR,
                       cv::BORDER_CONSTANT, cv::Scalar(0));
+  if (style.boldness > 0) tile = thicken(tile, style.boldness / 2);
   cv::Rect ink = cv::boundingRect(tile);
   return ink.empty() ? tile : tile(ink);  // a view is fine: the tile is only read
 }
@@ -208,10 +247,17 @@ cv::Mat Generator::render(const std::string& label, uint64_t index) const {
   }
 
   const int W = options_.width, H = options_.height;
+  const GeneratorStyle& style = options_.style;
   Rng rng(options_.seed, index, Stream::kImage);
-  const cv::Vec3b background(static_cast<uchar>(rng.uniform_int(225, 255)),
-                             static_cast<uchar>(rng.uniform_int(225, 255)),
-                             static_cast<uchar>(rng.uniform_int(225, 255)));
+  const int bg_lo = static_cast<int>(std::lround(std::clamp(style.background_min, 0.0, 255.0)));
+  const int bg_hi = std::max(bg_lo, static_cast<int>(std::lround(std::clamp(style.background_max, 0.0, 255.0))));
+  // Red first: the order GCC gave the three draws when they were one call's arguments (the
+  // built-in look's images stay as they were, now with a defined order).
+  double bg_r = rng.uniform_int(bg_lo, bg_hi), bg_g = rng.uniform_int(bg_lo, bg_hi),
+         bg_b = rng.uniform_int(bg_lo, bg_hi);
+  tint(bg_b, bg_g, bg_r, style.background_tint);
+  const cv::Vec3b background(cv::saturate_cast<uchar>(bg_b), cv::saturate_cast<uchar>(bg_g),
+                             cv::saturate_cast<uchar>(bg_r));
 
   // 1. Each character on its own: random font, size, rotation, warp and colour.
   std::vector<cv::Mat> tiles;
@@ -221,8 +267,8 @@ cv::Mat Generator::render(const std::string& label, uint64_t index) const {
   for (size_t k : chars) {
     const auto& font = impl_->glyphs[static_cast<size_t>(
         rng.uniform_int(0, static_cast<int>(impl_->glyphs.size()) - 1))];
-    tiles.push_back(impl_->warp_char(font[k], H, rng));
-    colours.push_back(dark_colour(rng));
+    tiles.push_back(impl_->warp_char(font[k], H, rng, style));
+    colours.push_back(dark_colour(rng, style));
     mean_width += tiles.back().cols;
     tallest = std::max(tallest, tiles.back().rows);
   }
@@ -234,21 +280,38 @@ cv::Mat Generator::render(const std::string& label, uint64_t index) const {
   double x = mean_width * rng.uniform(0.05, 0.25);
   for (const auto& t : tiles) {
     xs.push_back(static_cast<int>(std::lround(x)));
-    x += t.cols - mean_width * rng.uniform(-0.05, 0.2);
+    x += t.cols - mean_width * rng.uniform(style.overlap_min, std::max(style.overlap_min, style.overlap_max));
   }
   const int text_right = xs.back() + tiles.back().cols;
   const int text_width = text_right + static_cast<int>(mean_width * rng.uniform(0.05, 0.25));
   const int strip_h = std::max(H, tallest + 2);
-  const int strip_w = std::max(text_width, (W * strip_h + H - 1) / H);
+  const int strip_w = std::max(static_cast<int>(std::ceil(text_width / std::clamp(style.text_span, 0.05, 1.0))),
+                               (W * strip_h + H - 1) / H);
   // Where the text is narrower than the strip, place it anywhere rather than always left.
-  const int shift = static_cast<int>((strip_w - text_width) * rng.uniform01());
+  const double offset_lo = std::clamp(style.text_offset - style.text_offset_jitter, 0.0, 1.0);
+  const double offset_hi = std::clamp(style.text_offset + style.text_offset_jitter, offset_lo, 1.0);
+  const int shift = static_cast<int>((strip_w - text_width) * rng.uniform(offset_lo, offset_hi));
   cv::Mat strip(strip_h, strip_w, CV_8UC3, background);
+  if (style.background_gradient != 0) {
+    // A left-to-right ramp of luma centred on the drawn colour.
+    for (int c = 0; c < strip_w; ++c) {
+      const double add = style.background_gradient * (strip_w > 1 ? double(c) / (strip_w - 1) - 0.5 : 0.0);
+      cv::Vec3b v;
+      for (int k = 0; k < 3; ++k) v[k] = cv::saturate_cast<uchar>(background[k] + add);
+      strip.col(c).setTo(cv::Scalar(v[0], v[1], v[2]));
+    }
+  }
+  std::vector<cv::Point> at;
   for (size_t i = 0; i < tiles.size(); ++i) {
     const int slack = strip_h - tiles[i].rows;
     const int y = static_cast<int>(std::lround(slack * rng.uniform(0.25, 0.75)));
-    const int xi = std::clamp(xs[i] + shift, 0, strip_w - tiles[i].cols);
-    blend(strip, tiles[i], xi, y, colours[i]);
+    at.emplace_back(std::clamp(xs[i] + shift, 0, strip_w - tiles[i].cols), y);
   }
+  if (style.shadow_probability > 0 && rng.chance(style.shadow_probability)) {
+    const int d = static_cast<int>(std::lround(style.shadow_offset * strip_h));
+    for (size_t i = 0; i < tiles.size(); ++i) darken(strip, tiles[i], at[i].x + d, at[i].y + d, style.shadow_strength);
+  }
+  for (size_t i = 0; i < tiles.size(); ++i) blend(strip, tiles[i], at[i].x, at[i].y, colours[i]);
   cv::Mat image;
   if (strip.cols == W && strip.rows == H)
     image = strip;
@@ -260,14 +323,15 @@ cv::Mat Generator::render(const std::string& label, uint64_t index) const {
   const cv::Vec3b noise_colour =
       colours[static_cast<size_t>(rng.uniform_int(0, static_cast<int>(colours.size()) - 1))];
   const cv::Scalar noise(noise_colour[0], noise_colour[1], noise_colour[2]);
-  const int dots = static_cast<int>(rng.uniform_int(20, 40) * (W * H) / (160.0 * 60.0));
+  const int dots = static_cast<int>(rng.uniform_int(style.dots_min, std::max(style.dots_min, style.dots_max)) *
+                                   (W * H) / (160.0 * 60.0));
   for (int i = 0; i < dots; ++i) {
     // Small square specks of 2-3 pixels, like the thick short strokes of the original.
     const int size = rng.uniform_int(2, 3);
     cv::Rect speck(rng.uniform_int(0, W - 1), rng.uniform_int(0, H - 1), size, size);
     image(speck & cv::Rect(0, 0, W, H)).setTo(noise);
   }
-  {
+  if (style.curve_probability >= 1 || rng.chance(style.curve_probability)) {
     const double x1 = rng.uniform(0, W / 5.0), x2 = rng.uniform(W * 4 / 5.0, W);
     const double y0 = rng.uniform(H * 0.3, H * 0.7), amplitude = rng.uniform(0.06, 0.22) * H;
     const double period = rng.uniform(0.6, 1.6) * W, phase = rng.uniform(0, 2 * CV_PI);
@@ -277,12 +341,20 @@ cv::Mat Generator::render(const std::string& label, uint64_t index) const {
                          static_cast<int>(std::lround(
                              y0 + amplitude * std::sin(2 * CV_PI * cx / period + phase))));
     cv::polylines(image, curve, false, noise, rng.uniform_int(1, 2), cv::LINE_AA);
+  } else if (style.line_probability > 0 && rng.chance(style.line_probability)) {
+    const cv::Point a(static_cast<int>(rng.uniform(0, W / 5.0)), static_cast<int>(rng.uniform(H * 0.3, H * 0.9)));
+    const cv::Point b(static_cast<int>(rng.uniform(W * 4 / 5.0, W)), static_cast<int>(rng.uniform(H * 0.2, H * 0.8)));
+    cv::line(image, a, b, noise, std::max(1, static_cast<int>(std::lround(style.line_width))), cv::LINE_AA);
   }
 
   // 4. Mostly a light blur (as the originals are smoothed), sometimes none.
-  if (rng.chance(0.7)) {
-    const double sigma = rng.uniform(0.4, 0.8);
-    cv::GaussianBlur(image, image, cv::Size(3, 3), sigma, sigma, cv::BORDER_REPLICATE);
+  if (rng.chance(style.blur_probability)) {
+    const double sigma = rng.uniform(style.blur_sigma_min, std::max(style.blur_sigma_min, style.blur_sigma_max));
+    const int k = sigma <= 1 ? 3 : 2 * static_cast<int>(std::ceil(2 * sigma)) + 1;
+    cv::GaussianBlur(image, image, cv::Size(k, k), sigma, sigma, cv::BORDER_REPLICATE);
+  }
+  if (style.border_probability > 0 && rng.chance(style.border_probability)) {
+    cv::rectangle(image, cv::Rect(0, 0, W, H), cv::Scalar(colours[0][0], colours[0][1], colours[0][2]), 1);
   }
   return image;
 }

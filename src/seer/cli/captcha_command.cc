@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
@@ -12,6 +13,7 @@
 #include "seer/captcha/generator.h"
 #include "seer/captcha/label_codec.h"
 #include "seer/captcha/model.h"
+#include "seer/captcha/style.h"
 #include "seer/captcha/task.h"
 #include "seer/cli/commands.h"
 #include "seer/cli/train_flags.h"
@@ -34,11 +36,43 @@ struct GenerateFlags {
   uint64_t start = 0;
   int threads = 0;
   GeneratorOptions gen;
+  std::string like;   // --like DIR: fit the look to a labelled folder
+  std::string style;  // --style FILE: a style.json written by an earlier --like
 };
 
+// Prints what a fitted generator's sample measures beside the folder's numbers.
+void print_style_fit(const StyleFit& fit, const std::string& folder) {
+  const auto t = fit.target.to_json(), a = fit.achieved.to_json();
+  std::cerr << fmt::format("--like {}: {} images measured, {} x {}, {} characters{} of \"{}\"\n", folder,
+                           fit.target.count, fit.target.width, fit.target.height, fit.target.max_length,
+                           fit.target.min_length != fit.target.max_length
+                               ? fmt::format(" (from {})", fit.target.min_length) : "",
+                           fit.target.charset);
+  std::cerr << fmt::format("  {:<22}{:>10}{:>12}\n", "measure", "folder", "generated");
+  for (const auto& [key, value] : t.items()) {
+    if (!value.is_number_float()) continue;
+    std::cerr << fmt::format("  {:<22}{:>10.3f}{:>12.3f}\n", key, value.get<double>(), a.at(key).get<double>());
+  }
+}
+
+// --like DIR or --style FILE (or neither: the built-in look), with `base`'s seed and fonts.
+// `fit_out` (optional) receives the fit of --like.
+GeneratorOptions styled_generator(const std::string& like, const std::string& style, GeneratorOptions base,
+                                  std::optional<StyleFit>* fit_out = nullptr) {
+  if (!like.empty() && !style.empty()) throw Error("give --like or --style, not both");
+  if (!style.empty()) return read_generator_options(style, std::move(base));
+  if (like.empty()) return base;
+  StyleFit fit = fit_generator_style(measure_folder(like), base);
+  print_style_fit(fit, like);
+  if (fit_out) *fit_out = fit;
+  return fit.options;
+}
+
 void run_generate(const GenerateFlags& f) {
-  LabelCodec codec(f.gen.charset, f.gen.length);  // validates charset and length
-  Generator generator(f.gen);
+  std::optional<StyleFit> fit;
+  const GeneratorOptions options = styled_generator(f.like, f.style, f.gen, &fit);
+  LabelCodec codec(options.charset, options.length);  // validates charset and length
+  Generator generator(options);
   const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());
   ProgressBarOptions bar_options;
   bar_options.label = "generate";
@@ -51,6 +85,11 @@ void run_generate(const GenerateFlags& f) {
     bar.update(static_cast<int64_t>(done + n));
   }
   bar.finish();
+  if (fit) {
+    // Beside the images (FolderDataset reads images only): what --style reuses.
+    write_file_atomic(fs::path(f.out) / "style.json", fit->to_json().dump(2) + "\n");
+    std::cerr << fmt::format("the fitted style: {} (give it to --style)\n", (fs::path(f.out) / "style.json").string());
+  }
   std::cerr << fmt::format("wrote {} captchas to {}\n", f.count, f.out);
 }
 
@@ -69,6 +108,9 @@ struct TrainCaptchaFlags {
   double val_fraction = 0.1;
   std::string augment;  // "": strong for a folder (generated data is never augmented)
   std::string init;     // --init: start from the matching tensors of this model file
+  std::string like;     // --like DIR: generated captchas styled on this labelled folder
+  std::string style;    // --style FILE: generated captchas in a style.json's look
+  bool length_given = false, charset_given = false, head_given = false;
   bool no_augment = false;
   bool skip_bad = false;
   CaptchaNetOptions net;
@@ -126,24 +168,50 @@ AugmentOptions augment_from_config(const nlohmann::json& config) {
 }
 
 nlohmann::json train_config(const TrainCaptchaFlags& f) {
+  const bool generated = f.data == "generated";
+  if (!generated && !(f.like.empty() && f.style.empty())) {
+    throw Error("--like / --style style the generated captchas: use them with --data generated "
+                "(then fine-tune on the folder with --init)");
+  }
+  // A styled generator: its size, length and charset unless flags say otherwise.
+  GeneratorOptions base;
+  base.seed = f.common.seed;
+  const GeneratorOptions styled = styled_generator(f.like, f.style, base);
+  const bool is_styled = !(f.like.empty() && f.style.empty());
   int length = f.length;
+  std::string charset = f.charset;
+  if (is_styled) {
+    if (!f.length_given) length = styled.length;
+    if (!f.charset_given) charset = styled.charset;
+  }
   if (length == 0) {
     if (f.data == "generated") length = 4;
     else if (fs::is_directory(f.data)) length = infer_length(f.data);
     if (length == 0) throw Error("cannot infer the captcha length from " + f.data + "; give --length");
   }
-  LabelCodec codec(f.charset, length, f.min_length);
-  if (!codec.fixed_length() && f.net.head != "ctc") {
+  LabelCodec codec(charset, length, f.min_length);
+  if (!codec.fixed_length() && f.head_given && f.net.head != "ctc") {
     throw Error("--min-length: labels of varying length need --head ctc");
   }
   if (!codec.fixed_length() && f.data == "generated") {
     throw Error("--min-length: generated captchas have a fixed length");
   }
   CaptchaNetOptions net = f.net;
+  // The head: multitask for the built-in generator's captchas (99.5% in minutes); CTC for a
+  // labelled folder and for pretraining styled on one, where the six position classifiers of the
+  // multitask head overfit a few hundred images (BENCHMARKS "Real captchas from few labels":
+  // 77.5% against CTC's 92.5% on the same trunk, data and steps).
+  if (!f.head_given) net.head = generated && !is_styled ? "multitask" : "ctc";
   net.length = length;
   net.num_classes = codec.num_classes();
-  const bool generated = f.data == "generated";
-  if (!generated && !(f.input_width_given && f.input_height_given)) {
+  if (is_styled && !(f.input_width_given && f.input_height_given)) {
+    // The real folder's input size, so that the model fine-tunes on it with every tensor.
+    const int h = f.input_height_given ? net.input_height : kDefaultInputHeight;
+    net.input_height = h;
+    if (!f.input_width_given) {
+      net.input_width = std::clamp(static_cast<int>(std::lround(h * double(styled.width) / styled.height / 16.0)) * 16, 32, 320);
+    }
+  } else if (!generated && !(f.input_width_given && f.input_height_given)) {
     // Keep the folder's aspect ratio (a flag given wins).
     FolderDatasetOptions scan;
     scan.skip_bad = true;
@@ -161,7 +229,7 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
       {"task", "captcha"},
       {"data", f.data},
       {"eval_data", f.eval_data},
-      {"charset", f.charset},
+      {"charset", charset},
       {"length", length},
       {"min_length", codec.min_length()},
       {"mode", f.mode},
@@ -181,6 +249,10 @@ nlohmann::json train_config(const TrainCaptchaFlags& f) {
       {"seed", f.common.seed},
       {"net", net.to_json()},
   };
+  if (is_styled) {
+    c["like"] = f.like;
+    c["generator"] = generator_options_to_json(styled);
+  }
   add_schedule_config(f.common, c, "onecycle");
   parse_train_mode(f.mode);
   return c;
@@ -214,6 +286,7 @@ void run_train(TrainCaptchaFlags& f) {
   folder_options.skip_bad = config.value("skip_bad", false);
   if (data == "generated") {
     GeneratorOptions g;
+    if (config.contains("generator")) g = generator_options_from_json(config.at("generator"));
     g.length = codec.length();
     g.charset = codec.charset();
     g.seed = seed;
@@ -291,6 +364,8 @@ void run_train(TrainCaptchaFlags& f) {
   }
   if (options.checkpoint_every == 0) options.checkpoint_every = std::max<int64_t>(options.eval_every, 200);
   options.metric_to_show = "sequence_accuracy";
+  // --max-minutes: the one-cycle schedule is fitted to the steps that fit in the time.
+  options.fit_steps_to_time = true;
   Trainer trainer(*run, options, optimizer, LrSchedule(schedule_options(config)));
   if (!augmentation_sheet.empty()) {
     std::vector<uchar> png;
@@ -423,6 +498,14 @@ void add_captcha_command(CLI::App& app) {
   g->add_option("--start", gen->start, "First index of the seed's stream")->capture_default_str();
   g->add_option("--threads", gen->threads, "Worker threads (0 = all cores)");
   add_generator_flags(g, gen->gen);
+  g->add_option("--like", gen->like,
+                "A labelled folder of real captchas: measure its look (size, length, charset, "
+                "background, ink, text size, strokes, noise, lines, shadow, blur), fit the "
+                "generator to it and write OUT/style.json (these win over --width, --height, "
+                "--length and --charset)")
+      ->check(CLI::ExistingDirectory);
+  g->add_option("--style", gen->style, "Generate in the look of a style.json from an earlier --like")
+      ->check(CLI::ExistingFile);
   g->callback([gen] { run_generate(*gen); });
 
   auto tr = std::make_shared<TrainCaptchaFlags>();
@@ -453,6 +536,12 @@ void add_captcha_command(CLI::App& app) {
                 "Start from the tensors of this model file that match by name and shape (fine-tuning "
                 "a model pretrained on generated captchas, say); reports what loaded")
       ->check(CLI::ExistingFile);
+  t->add_option("--like", tr->like,
+                "With --data generated: captchas styled on this labelled folder (as `generate "
+                "--like`), at its length, charset and input size, for pretraining before --init")
+      ->check(CLI::ExistingDirectory);
+  t->add_option("--style", tr->style, "With --data generated: captchas in the look of this style.json")
+      ->check(CLI::ExistingFile);
   auto* input_width = t->add_option("--input-width", tr->net.input_width,
                                     "Network input width (default: 96 for generated data; for a "
                                     "folder, the images' aspect ratio at the input height)");
@@ -465,14 +554,19 @@ void add_captcha_command(CLI::App& app) {
   t->add_option("--head-hidden", tr->net.head_hidden, "Hidden units per head (0: linear)")
       ->capture_default_str();
   t->add_option("--dropout", tr->net.dropout, "Dropout before the heads")->capture_default_str();
-  t->add_option("--head", tr->net.head,
-                "multitask (one classifier per position) or ctc (CRNN: columns, BiLSTM, CTC loss)")
-      ->check(CLI::IsMember({"multitask", "ctc"}))
-      ->capture_default_str();
+  auto* head_opt = t->add_option("--head", tr->net.head,
+                                 "multitask (one classifier per position) or ctc (CRNN: columns, BiLSTM, CTC "
+                                 "loss); default multitask for --data generated, ctc for a folder or --like")
+                       ->check(CLI::IsMember({"multitask", "ctc"}));
   t->add_option("--rnn-hidden", tr->net.rnn_hidden, "ctc: LSTM units per direction (0: none)")
       ->capture_default_str();
   add_train_flags(t, tr->common);
-  t->callback([tr, input_width, input_height] {
+  auto* length_opt = t->get_option("--length");
+  auto* charset_opt = t->get_option("--charset");
+  t->callback([tr, input_width, input_height, length_opt, charset_opt, head_opt] {
+    tr->head_given = head_opt->count() > 0;
+    tr->length_given = length_opt->count() > 0;
+    tr->charset_given = charset_opt->count() > 0;
     tr->input_width_given = input_width->count() > 0;
     tr->input_height_given = input_height->count() > 0;
     run_train(*tr);

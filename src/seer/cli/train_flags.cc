@@ -164,6 +164,7 @@ void report_training(const RunDir& run, const TrainResult& result, bool json, co
                         {"seconds", result.seconds},
                         {"items_per_second", result.items_per_second},
                         {"eval", result.final_eval}};
+    if (result.steps_before_fit > 0) j["steps_before_fit"] = result.steps_before_fit;
     if (extra.is_object()) j.update(extra);
     std::cout << j.dump() << std::endl;
     return;
@@ -172,6 +173,10 @@ void report_training(const RunDir& run, const TrainResult& result, bool json, co
                            result.completed ? "finished" : "stopped", result.steps_done,
                            result.seconds, result.items_per_second,
                            result.stop_reason.empty() ? "" : " [" + result.stop_reason + "]");
+  if (result.steps_before_fit > 0) {
+    std::cerr << fmt::format("  (--max-minutes: {} of the planned {} steps fit in the time; the schedule was fitted to them)\n",
+                             result.steps_done, result.steps_before_fit);
+  }
   for (const auto& [k, v] : result.final_eval) std::cerr << fmt::format("  {} = {:.4f}\n", k, v);
   std::cerr << "run folder: " << run.root().string() << " (model.pt, metrics.jsonl, plots/)\n";
   if (!result.completed) {

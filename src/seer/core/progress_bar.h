@@ -29,6 +29,8 @@ class ProgressBar {
   void update(int64_t done, const std::vector<std::pair<std::string, double>>& metrics = {});
   // Rate counts only work done since `start_at` (so a resumed run shows its own speed).
   void set_start(int64_t start_at);
+  // A new total (a run shortened to fit its time budget).
+  void set_total(int64_t total) { total_ = total; }
   void finish();
 
   // The text of the current line without terminal control codes (for tests and logs).

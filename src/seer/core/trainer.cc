@@ -221,7 +221,9 @@ TrainResult Trainer::fit(TrainTask& task) {
   ProgressBar bar(options_.steps, bar_options);
   bar.set_start(result.start_step);
 
+  double eval_seconds = 0;  // the latest evaluation's wall time
   auto evaluate = [&](int64_t step) {
+    const auto eval_start = Clock::now();
     torch::NoGradGuard no_grad;
     task.model().eval();
     auto metrics = task.evaluate();
@@ -230,7 +232,37 @@ TrainResult Trainer::fit(TrainTask& task) {
     for (const auto& [k, v] : metrics) record[k] = v;
     log.append(record);
     write_plots(run_);
+    eval_seconds = seconds_since(eval_start);
     return metrics;
+  };
+  // fit_steps_to_time: at 5%, 25%, 50%, 75% and 90% of the time budget, shortens the run
+  // when its pace says the planned steps would not fit (never lengthens it).
+  static constexpr double kFitAt[] = {0.05, 0.25, 0.5, 0.75, 0.9};
+  size_t next_fit = options_.fit_steps_to_time && options_.max_minutes > 0 && result.start_step == 0
+                        ? 0 : std::size(kFitAt);
+  auto fit_to_time = [&](int64_t step) {
+    const double budget = options_.max_minutes * 60, elapsed = seconds_since(started);
+    const int64_t done = step - result.start_step;
+    if (elapsed < kFitAt[next_fit] * budget || done < 10) return;
+    while (next_fit < std::size(kFitAt) && elapsed >= kFitAt[next_fit] * budget) ++next_fit;
+    const double pace = elapsed / done;  // seconds per step, evaluations included
+    const double left = 0.97 * budget - elapsed - eval_seconds;  // the final evaluation too
+    const int64_t fits = step + std::max<int64_t>(1, static_cast<int64_t>(left / pace));
+    if (fits >= options_.steps) return;
+    if (result.steps_before_fit == 0) result.steps_before_fit = options_.steps;
+    if (std::filesystem::exists(run_.config_path())) {
+      auto config = run_.read_config();
+      config["steps_before_fit"] = result.steps_before_fit;
+      config["steps"] = fits;
+      run_.write_config(config);
+    }
+    auto schedule = schedule_.options();
+    schedule.total_steps = fits;
+    schedule_ = LrSchedule(schedule);
+    options_.steps = fits;
+    bar.set_total(fits);
+    log.append({{"step", step}, {"phase", "fit"}, {"time", run_time()}, {"steps", fits},
+                {"seconds_per_step", pace}});
   };
 
   Averages averages;
@@ -301,6 +333,7 @@ TrainResult Trainer::fit(TrainTask& task) {
         step < options_.steps) {
       save_checkpoint(task, step);
     }
+    if (next_fit < std::size(kFitAt)) fit_to_time(step);
     if (g_interrupted) {
       result.stop_reason = "interrupted";
       break;

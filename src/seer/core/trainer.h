@@ -64,6 +64,13 @@ struct TrainerOptions {
   int64_t checkpoint_every = 0;   // checkpoint every N steps (0: only at the end / on stop)
   int keep_checkpoints = 2;       // newest checkpoints kept on disk
   double max_minutes = 0;         // stop cleanly after this much wall time (0: no limit)
+  // With max_minutes: at 5%, 25%, 50%, 75% and 90% of the time (and after at least 10 steps),
+  // the run measures its pace (steps, evaluations and all) and, when `steps` would not fit in
+  // the time, shortens itself to what fits -- `steps` and the schedule's total_steps, written
+  // back into the run's config.json so a --resume continues the same schedule. A decaying
+  // schedule (cosine, onecycle, linear) then ends decayed instead of being cut near its peak
+  // (a later fit that shortens it again moves the learning rate by a little). Not on a resumed run.
+  bool fit_steps_to_time = false;
   bool resume = false;            // continue from the run's latest checkpoint if there is one
   bool progress = true;           // show the progress bar
   bool handle_sigint = true;      // Ctrl-C: checkpoint, save, stop (a second Ctrl-C kills)
@@ -78,7 +85,8 @@ struct TrainerOptions {
 
 struct TrainResult {
   int64_t start_step = 0;           // > 0 when resumed
-  int64_t steps_done = 0;           // the step count reached (== options.steps when complete)
+  int64_t steps_done = 0;           // the step count reached (== the run's steps when complete)
+  int64_t steps_before_fit = 0;     // options.steps when fit_steps_to_time shortened the run (else 0)
   bool completed = false;           // false when stopped by --max-minutes or Ctrl-C
   std::string stop_reason;          // "", "max-minutes", "interrupted"
   double seconds = 0;               // wall time of this invocation
