@@ -19,6 +19,10 @@
 #   PARALLEL [0]: 1 runs the tools at the same time (THREADS threads each), so that both see the
 #                 same machine load; 0 one after the other
 #   APPEND [0]: 1 adds to OUT/results.jsonl instead of starting it afresh
+#   PEER_FLAGS [""]: more bench/captcha_crnn_peer.py flags; "--epochs 100000 --patience 100000"
+#                 lets it use the whole wall time (the recipe's early stopping, patience 10 on the
+#                 validation loss, can end it on the loss plateau before CTC starts to learn);
+#                 its rows are then tagged tool "peer-full"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -69,7 +73,8 @@ run_tool() {
 r["images_per_second"]=t["items_per_second"]; print(json.dumps(r))' "$res" "$OUT/$tag-train.json")
     else
       res=$($PY bench/captcha_crnn_peer.py --train "$train" --test "$test" --length 6 --charset 0123456789 \
-        --max-minutes "$MINUTES" --threads "$THREADS" --json 2> "$OUT/$tag-peer.log" | tail -1)
+        --max-minutes "$MINUTES" --threads "$THREADS" ${PEER_FLAGS:-} --json 2> "$OUT/$tag-peer.log" | tail -1)
+      [ -z "${PEER_FLAGS:-}" ] || tool=peer-full
     fi
     t1=$(date +%s.%N)
     $PY -c 'import json,sys; r=json.loads(sys.argv[1]); print(json.dumps({"part":sys.argv[2],"key":sys.argv[3],"tool":sys.argv[4],

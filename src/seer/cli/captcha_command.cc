@@ -62,7 +62,13 @@ GeneratorOptions styled_generator(const std::string& like, const std::string& st
   if (!like.empty() && !style.empty()) throw Error("give --like or --style, not both");
   if (!style.empty()) return read_generator_options(style, std::move(base));
   if (like.empty()) return base;
-  StyleFit fit = fit_generator_style(measure_folder(like), base);
+  const CaptchaStyle target = measure_folder(like);  // its errors name the folder or file
+  StyleFit fit;
+  try {
+    fit = fit_generator_style(target, base);
+  } catch (const Error& e) {
+    throw file_error(like, e.what());  // which folder could not be fitted
+  }
   print_style_fit(fit, like);
   if (fit_out) *fit_out = fit;
   return fit.options;

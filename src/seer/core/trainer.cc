@@ -235,24 +235,31 @@ TrainResult Trainer::fit(TrainTask& task) {
     eval_seconds = seconds_since(eval_start);
     return metrics;
   };
-  // fit_steps_to_time: at 5%, 25%, 50%, 75% and 90% of the time budget, shortens the run
-  // when its pace says the planned steps would not fit (never lengthens it).
+  // fit_steps_to_time: at 5%, 25%, 50%, 75% and 90% of the time budget, sets the run's length
+  // to what its pace says fits, never beyond the planned steps (a pace measured while the
+  // machine was busy can be made good later).
   static constexpr double kFitAt[] = {0.05, 0.25, 0.5, 0.75, 0.9};
   size_t next_fit = options_.fit_steps_to_time && options_.max_minutes > 0 && result.start_step == 0
                         ? 0 : std::size(kFitAt);
+  const int64_t planned_steps = options_.steps;
+  double paced_since = 0;  // the pace is measured since the previous fit (at first, the start)
+  int64_t paced_from = result.start_step;
   auto fit_to_time = [&](int64_t step) {
     const double budget = options_.max_minutes * 60, elapsed = seconds_since(started);
-    const int64_t done = step - result.start_step;
+    const int64_t done = step - paced_from;
     if (elapsed < kFitAt[next_fit] * budget || done < 10) return;
     while (next_fit < std::size(kFitAt) && elapsed >= kFitAt[next_fit] * budget) ++next_fit;
-    const double pace = elapsed / done;  // seconds per step, evaluations included
+    const double pace = (elapsed - paced_since) / done;  // seconds per step, evaluations included
+    paced_since = elapsed;
+    paced_from = step;
     const double left = 0.97 * budget - elapsed - eval_seconds;  // the final evaluation too
-    const int64_t fits = step + std::max<int64_t>(1, static_cast<int64_t>(left / pace));
-    if (fits >= options_.steps) return;
-    if (result.steps_before_fit == 0) result.steps_before_fit = options_.steps;
+    const int64_t fits = std::min(planned_steps, step + std::max<int64_t>(1, static_cast<int64_t>(left / pace)));
+    // Small corrections are not worth a bend in the schedule.
+    if (std::abs(fits - options_.steps) <= std::max<int64_t>(1, options_.steps / 100)) return;
+    result.steps_before_fit = fits < planned_steps ? planned_steps : 0;
     if (std::filesystem::exists(run_.config_path())) {
       auto config = run_.read_config();
-      config["steps_before_fit"] = result.steps_before_fit;
+      config["steps_before_fit"] = planned_steps;
       config["steps"] = fits;
       run_.write_config(config);
     }

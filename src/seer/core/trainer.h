@@ -66,10 +66,11 @@ struct TrainerOptions {
   double max_minutes = 0;         // stop cleanly after this much wall time (0: no limit)
   // With max_minutes: at 5%, 25%, 50%, 75% and 90% of the time (and after at least 10 steps),
   // the run measures its pace (steps, evaluations and all) and, when `steps` would not fit in
-  // the time, shortens itself to what fits -- `steps` and the schedule's total_steps, written
-  // back into the run's config.json so a --resume continues the same schedule. A decaying
-  // schedule (cosine, onecycle, linear) then ends decayed instead of being cut near its peak
-  // (a later fit that shortens it again moves the learning rate by a little). Not on a resumed run.
+  // the time, sets its length to what fits (at most `steps`; a later, faster pace lengthens it
+  // again) -- `steps` and the schedule's total_steps, written back into the run's config.json so
+  // a --resume continues the same schedule. A decaying schedule (cosine, onecycle, linear) then
+  // ends decayed instead of being cut near its peak (a later fit moves the learning rate by a
+  // little). Not on a resumed run.
   bool fit_steps_to_time = false;
   bool resume = false;            // continue from the run's latest checkpoint if there is one
   bool progress = true;           // show the progress bar
@@ -86,7 +87,7 @@ struct TrainerOptions {
 struct TrainResult {
   int64_t start_step = 0;           // > 0 when resumed
   int64_t steps_done = 0;           // the step count reached (== the run's steps when complete)
-  int64_t steps_before_fit = 0;     // options.steps when fit_steps_to_time shortened the run (else 0)
+  int64_t steps_before_fit = 0;     // options.steps when fit_steps_to_time left the run shorter (else 0)
   bool completed = false;           // false when stopped by --max-minutes or Ctrl-C
   std::string stop_reason;          // "", "max-minutes", "interrupted"
   double seconds = 0;               // wall time of this invocation
