@@ -56,6 +56,13 @@ TEST(CaptchaStyle, BlankAndTinyImagesMeasureNoText) {
   EXPECT_NEAR(s.background_tint, 40, 1e-9);
   EXPECT_EQ(measure_image(cv::Mat(4, 4, CV_8UC3, cv::Scalar::all(0))).ink_fraction, 0);
   EXPECT_EQ(measure_image(cv::Mat()).ink_fraction, 0);
+  // A 16-bit and a float copy measure as the 8-bit image does.
+  const cv::Mat hand = hand_made(true, false);
+  cv::Mat wide, unit;
+  hand.convertTo(wide, CV_16U, 257.0);
+  hand.convertTo(unit, CV_32F, 1 / 255.0);
+  EXPECT_NEAR(measure_image(wide).stroke_width, measure_image(hand).stroke_width, 1e-6);
+  EXPECT_NEAR(measure_image(unit).background_right, measure_image(hand).background_right, 1.0);
 }
 
 // A look far from the built-in one: 250 x 50, a grey ramp from dark to light, black bold text

@@ -57,10 +57,16 @@ std::vector<double> values_at(const cv::Mat& image, const cv::Mat& mask) {
 ImageStyle measure_image(const cv::Mat& image) {
   ImageStyle s;
   if (image.empty()) return s;
-  cv::Mat bgr;
-  if (image.channels() == 1) cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
-  else if (image.channels() == 4) cv::cvtColor(image, bgr, cv::COLOR_BGRA2BGR);
-  else bgr = image;
+  cv::Mat bgr, bytes = image;
+  if (image.depth() != CV_8U) {  // 16-bit or float images: to 0..255 bytes
+    double lo = 0, hi = 0;
+    cv::minMaxLoc(image.reshape(1), &lo, &hi);
+    const double top = image.depth() == CV_16U ? 65535.0 : (hi <= 1.0 ? 1.0 : 255.0);
+    image.convertTo(bytes, CV_8U, 255.0 / top);
+  }
+  if (bytes.channels() == 1) cv::cvtColor(bytes, bgr, cv::COLOR_GRAY2BGR);
+  else if (bytes.channels() == 4) cv::cvtColor(bytes, bgr, cv::COLOR_BGRA2BGR);
+  else bgr = bytes;
   const int H = bgr.rows, W = bgr.cols;
   if (H < 8 || W < 8) return s;
   cv::Mat gray_full;
