@@ -452,9 +452,10 @@ StyleFit fit_generator_style(const CaptchaStyle& target, const GeneratorOptions&
     dots = std::clamp(dots, 0.0, 400.0);
     s.dots_min = static_cast<int>(std::lround(dots * 2 / 3));
     s.dots_max = static_cast<int>(std::lround(dots * 4 / 3));
-    // Sharper than the folder: blur more (always); blurrier: less.
+    // Sharper than the folder: blur more (always); blurrier: less, and less often.
     const double sharp = ratio(got.sharpness, target.sharpness);
     if (sharp > 1.05) s.blur_probability = 1;
+    if (sharp < 0.95) s.blur_probability = std::max(0.0, s.blur_probability * sharp * sharp);
     sigma = std::clamp(sigma * std::sqrt(sharp), 0.2, 3.0);
     s.blur_sigma_min = 0.75 * sigma;
     s.blur_sigma_max = 1.25 * sigma;
