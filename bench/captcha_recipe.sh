@@ -5,6 +5,7 @@
 #   official   train on train_numbers_only (600), test on test_numbers_only (40)
 #   cv         5-fold cross-validation of the 600 (folds drawn once with a fixed seed): train on
 #              4 folds, test on the fifth; mean and standard error of the whole-captcha accuracy
+#   report     no runs, only the table and chart from OUT/results.jsonl (with APPEND=1)
 #   curve      the learning curve: the first N of the 600 (same shuffle) for each N in SIZES,
 #              tested on test_numbers_only; with INIT=model.pt also fine-tuned from that model
 # Results go to OUT/results.jsonl (one line per run: part, tool, fold or size, accuracies,
@@ -13,7 +14,8 @@
 # Usage: bench/captcha_recipe.sh [build-dir]
 # Environment (defaults in brackets):
 #   PARTS ["official cv curve"]  TOOLS ["seer peer"]  MINUTES [15]  THREADS [2]
-#   SIZES ["50 100 200 400 600"]  FLAGS [""]: more `seer captcha train` flags (--head ctc ...)
+#   SIZES ["50 100 200 400 600"]  FOLDS ["0 1 2 3 4"]: the cv folds to run (split them over two
+#                 invocations with different OUT to use two cores)  FLAGS [""]: more `seer captcha train` flags (--head ctc ...)
 #   INIT [""]: a model to fine-tune from in the curve (styled synthetic pretraining)
 #   OUT [bench/out/captcha-recipe]  SEER_DATA [../shared/data]
 #   PARALLEL [0]: 1 runs the tools at the same time (THREADS threads each), so that both see the
@@ -33,6 +35,7 @@ TOOLS=${TOOLS:-seer peer}
 MINUTES=${MINUTES:-15}
 THREADS=${THREADS:-2}
 SIZES=${SIZES:-50 100 200 400 600}
+FOLDS=${FOLDS:-0 1 2 3 4}
 FLAGS=${FLAGS:-}
 INIT=${INIT:-}
 OUT=${OUT:-bench/out/captcha-recipe}
@@ -102,7 +105,7 @@ for part in $PARTS; do
   case $part in
     official) run_one official all "$TRAIN" "$TEST" ;;
     cv)
-      for k in 0 1 2 3 4; do
+      for k in $FOLDS; do
         train_files=(); test_files=()
         for i in "${!ALL[@]}"; do
           if [ $((i % 5)) = "$k" ]; then test_files+=("${ALL[$i]}"); else train_files+=("${ALL[$i]}"); fi
@@ -117,14 +120,30 @@ for part in $PARTS; do
         run_one curve "$n" "$OUT/curve/$n" "$TEST"
         if [ -n "$INIT" ]; then TOOLS=seer run_one curve "$n-init" "$OUT/curve/$n" "$TEST" --init "$INIT"; fi
       done ;;
-    *) echo "unknown part '$part' (official cv curve)"; exit 1 ;;
+    report) ;;  # no runs: the table (and the curve's chart) from OUT/results.jsonl as it stands
+    *) echo "unknown part '$part' (official cv curve report)"; exit 1 ;;
   esac
 done
 
 # The table: every run, then the cross-validation's mean and standard error per tool.
-$PY - "$OUT/results.jsonl" <<'EOF'
+rm -f "$OUT/curve.csv"
+$PY - "$OUT/results.jsonl" "$OUT/curve.csv" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+# The learning curve as a CSV for `seer plot`: whole-captcha accuracy (%) against labelled images.
+columns = ["seer from scratch", "seer, styled synthetic pretraining then fine-tuned", "CRNN-CTC peer"]
+curve = {}
+for r in rows:
+    if r["part"] == "curve":
+        init = r["key"].endswith("-init")
+        col = 2 if r["tool"] != "seer" else 1 if init else 0
+        curve.setdefault(int(r["key"][:-5] if init else r["key"]), [None] * 3)[col] = 100 * r["sequence_accuracy"]
+used = [c for c in range(3) if any(v[c] is not None for v in curve.values())]
+if curve:
+    with open(sys.argv[2], "w") as f:
+        f.write(",".join(["labelled images"] + [columns[c] for c in used]) + "\n")
+        for n in sorted(curve):
+            f.write(f"{n}," + ",".join("" if curve[n][c] is None else f"{curve[n][c]:.1f}" for c in used) + "\n")
 print("| part | run | tool | threads | char accuracy | whole-captcha accuracy | training images/s | seconds |")
 print("|---|---|---|---:|---:|---:|---:|---:|")
 for r in rows:
@@ -137,3 +156,7 @@ for tool in sorted({r["tool"] for r in rows}):
         se = statistics.stdev(cv) / len(cv) ** 0.5
         print(f"\n{tool}: 5-fold whole-captcha accuracy {100*statistics.mean(cv):.1f}% (SE {100*se:.1f})")
 EOF
+if [ -s "$OUT/curve.csv" ]; then
+  "$SEER" plot --csv "$OUT/curve.csv" --out "$OUT/curve.png" --log-x --y-label "whole-captcha accuracy (%)" \
+    --title "captcha-real-6digit: accuracy on the 40 test images against real labels ($MINUTES min, $THREADS thread(s))"
+fi

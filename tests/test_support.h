@@ -82,10 +82,17 @@ std::string stderr_of(F&& f) {
 
 }  // namespace seer::testing
 
-// Skips the current test with a clear message when ../shared/data/<sub> is absent.
-#define SEER_REQUIRE_DATA(var, sub)                                                   \
-  auto var##_root = ::seer::testing::shared_data_dir();                               \
-  if (!var##_root || !std::filesystem::exists(*var##_root / (sub)))                   \
-    GTEST_SKIP() << "shared data '" << (sub) << "' not found (set SEER_DATA or place " \
-                    "it in ../shared/data)";                                          \
+// Skips the current test with a clear message when ../shared/data/<sub> is absent. When
+// SEER_DATA is set, the data was promised: a folder or <sub> missing there fails the test (a
+// mistyped SEER_DATA must not turn every real-data test into a quiet skip).
+#define SEER_REQUIRE_DATA(var, sub)                                                                 \
+  auto var##_root = ::seer::testing::shared_data_dir();                                             \
+  if (const char* var##_env = std::getenv("SEER_DATA");                                             \
+      var##_env && *var##_env && (!var##_root || !std::filesystem::exists(*var##_root / (sub))))    \
+    FAIL() << "SEER_DATA=" << var##_env << ": " << (var##_root ? "no '" + std::string(sub) + "' in it" \
+                                                                : std::string("not a folder"))      \
+           << " (unset SEER_DATA to skip the real-data tests)";                                     \
+  if (!var##_root || !std::filesystem::exists(*var##_root / (sub)))                                 \
+    GTEST_SKIP() << "shared data '" << (sub) << "' not found (set SEER_DATA or place "               \
+                    "it in ../shared/data)";                                                        \
   const std::filesystem::path var = *var##_root / (sub)

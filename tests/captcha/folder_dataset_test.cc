@@ -165,6 +165,24 @@ TEST(FolderDataset, MalformedOrDuplicateLinesInLabelsTxt) {
   EXPECT_TRUE(Contains(scan_error(dir.path()), "labels.txt:2: expected \"file<TAB>label\""));
   write_text(dir / "labels.txt", "a.png\t0001\na.png\t0002\n");
   EXPECT_TRUE(Contains(scan_error(dir.path()), "already listed on line 1"));
+  // The same file written another way is the same entry.
+  write_text(dir / "labels.txt", "a.png\t0001\n./a.png\t0002\n");
+  EXPECT_TRUE(Contains(scan_error(dir.path()), "labels.txt:2: \"./a.png\" is already listed on line 1"));
+  write_text(dir / "labels.txt", "x/../a.png\t0001\n" + (dir / "a.png").string() + "\t0002\n");
+  EXPECT_TRUE(Contains(scan_error(dir.path()), "is already listed on line 1"));
+}
+
+TEST(FolderDataset, ByteOrderMarkBeforeTheFirstLineOfLabelsTxt) {
+  seer::testing::ScratchDir dir;
+  write_image(dir / "a.png", test_image(1));
+  write_image(dir / "b.png", test_image(2));
+  write_text(dir / "labels.txt", "\xEF\xBB\xBF" "a.png\t0001\nb.png\t0002\n");
+  FolderDataset dataset(dir.path(), kDigits4);
+  ASSERT_EQ(dataset.size(), 2u);
+  EXPECT_EQ(dataset.items()[0].path, dir / "a.png");
+  EXPECT_EQ(dataset.items()[0].label, "0001");
+  write_text(dir / "labels.txt", "\xEF\xBB\xBF" "file\tlabel\na.png\t0001\n");  // and before a header
+  EXPECT_EQ(FolderDataset(dir.path(), kDigits4).size(), 1u);
 }
 
 TEST(FolderDataset, CorruptImageIsAnErrorNamingIt) {

@@ -41,6 +41,26 @@ TEST(AtomicFile, ReplacesExistingFileAndLeavesNoTemporary) {
   EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"config.json"});
 }
 
+// Unsynced writes (regenerable data) are as atomic for readers: the whole file under its name,
+// no temporary left; one sync_file_system call covers the batch, and names a folder it cannot open.
+TEST(AtomicFile, UnsyncedWritesReplaceWholeFilesAndOneSyncCoversThem) {
+  testing::ScratchDir dir;
+  for (int i = 0; i < 3; ++i)
+    write_file_atomic(dir / "gen" / (std::to_string(i) + ".png"), std::string(100 + i, char('a' + i)),
+                      Durability::unsynced);
+  write_file_atomic(dir / "gen" / "0.png", std::string("again"), Durability::unsynced);
+  EXPECT_EQ(read_file(dir / "gen" / "0.png"), "again");
+  EXPECT_EQ(read_file(dir / "gen" / "2.png"), std::string(102, 'c'));
+  EXPECT_EQ(names_in(dir / "gen").size(), 3u);
+  EXPECT_NO_THROW(sync_file_system(dir / "gen"));
+  try {
+    sync_file_system(dir / "absent");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("absent: cannot open folder to sync"), std::string::npos) << e.what();
+  }
+}
+
 TEST(AtomicFile, StreamWriterIsWrittenThrough) {
   testing::ScratchDir dir;
   const fs::path path = dir / "stream.txt";

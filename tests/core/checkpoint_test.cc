@@ -77,6 +77,26 @@ TEST(Checkpoint, GarbageAndMissingFilesAreClearErrors) {
   auto bytes = torch::pickle_save(c10::IValue(torch::ones({2})));
   write_file_atomic(dir / "tensor.pt", std::string_view(bytes.data(), bytes.size()));
   EXPECT_THROW(load_model_file(dir / "tensor.pt"), Error);
+  // A seer dict whose fields have the wrong types: an error naming the file (toInt and
+  // toStringRef would throw c10's bare "Expected Int but got String").
+  for (const char* field : {"version", "kind", "config"}) {
+    c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
+    d.insert("format", std::string("seer"));
+    d.insert("version", int64_t{1});
+    d.insert("kind", std::string("captcha"));
+    d.insert("config", std::string("{}"));
+    d.insert("state_dict", c10::IValue(c10::Dict<std::string, at::Tensor>()));
+    d.insert_or_assign(field, std::string(field) == "version" ? c10::IValue(std::string("one")) : c10::IValue(int64_t{7}));
+    auto b = torch::pickle_save(c10::IValue(d));
+    write_file_atomic(dir / "typed.pt", std::string_view(b.data(), b.size()));
+    try {
+      load_model_file(dir / "typed.pt");
+      ADD_FAILURE() << field << ": no error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("typed.pt: not a seer model file (" + std::string(field) + " is not"),
+                std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Checkpoint, OptimizerStateRoundTrips) {
@@ -90,6 +110,22 @@ TEST(Checkpoint, OptimizerStateRoundTrips) {
   torch::optim::Adam opt2(a->parameters(), torch::optim::AdamOptions(0.01));
   load_optimizer(dir / "o.optim", opt2);
   ASSERT_EQ(opt2.state().size(), opt.state().size());
+  // Every parameter's moments and step count, value for value.
+  // (Only the parameters the loss reached have a state.)
+  int compared = 0;
+  for (const auto& p : a->parameters()) {
+    const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+    ASSERT_EQ(opt2.state().count(key), opt.state().count(key));
+    if (opt.state().count(key) == 0) continue;
+    ++compared;
+    const auto& s1 = static_cast<const torch::optim::AdamParamState&>(*opt.state().at(key));
+    const auto& s2 = static_cast<const torch::optim::AdamParamState&>(*opt2.state().at(key));
+    EXPECT_EQ(s2.step(), s1.step());
+    EXPECT_TRUE(torch::equal(s2.exp_avg(), s1.exp_avg()));
+    EXPECT_TRUE(torch::equal(s2.exp_avg_sq(), s1.exp_avg_sq()));
+    EXPECT_GT(s1.exp_avg().abs().sum().item<double>(), 0);  // a real state, not zeros
+  }
+  EXPECT_EQ(compared, 2);  // fc's weight and bias
   EXPECT_EQ(optimizer_path_for(dir / "checkpoints/step-00000010.pt").filename(),
             "step-00000010.optim");
 }

@@ -70,5 +70,25 @@ TEST(TrainFlags, DefaultsKeepTheTasksSchedules) {
   EXPECT_EQ(config["lr_milestones"], nlohmann::json::array());
 }
 
+// --resume keeps the stored schedule: a schedule flag given again with the stored value is
+// accepted, another value is an error naming config.json (it was silently ignored).
+TEST(TrainFlags, ResumeRefusesAChangedScheduleAndAcceptsTheSameOne) {
+  testing::ScratchDir dir;
+  const auto runp = (dir / "run").string();
+  ASSERT_EQ(run(kTinyCaptcha + " --steps 2 --lr 0.002 --run " + runp).code, 0);
+  const std::string config = (dir / "run" / "config.json").string();
+  for (const std::string& flags : {std::string("--steps 5"), std::string("--lr 0.01"),
+                                   std::string("--lr-schedule cosine"), std::string("--warmup 1")}) {
+    auto r = run(kTinyCaptcha + " --resume --run " + runp + " " + flags);
+    EXPECT_EQ(r.code, 1) << flags << "\n" << r.out;
+    EXPECT_TRUE(testing::Contains(r.out, config + ": --resume continues this run's schedule as stored here"))
+        << flags << "\n" << r.out;
+    EXPECT_TRUE(testing::Contains(r.out, flags.substr(0, flags.find(' ')))) << r.out;
+  }
+  auto r = run(kTinyCaptcha + " --resume --run " + runp + " --steps 2 --lr 0.002 --lr-schedule onecycle");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(read_file(dir / "run" / "config.json"))["steps"], 2);
+}
+
 }  // namespace
 }  // namespace seer

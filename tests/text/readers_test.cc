@@ -215,6 +215,42 @@ TEST(TsvReader, TrainOnlyAndWithTest) {
   EXPECT_EQ(d.test.size(), 1u);
 }
 
+// A sentence that cleans to no tokens is skipped with one warning per file (it was kept as an
+// empty sentence, all padding for the model).
+TEST(TextReaders, SentencesWithNoWordsAfterCleaningAreSkipped) {
+  ScratchDir dir;
+  write(dir / "train.tsv", "pos\tgood\npos\t@#$\nneg\tbad\nneg\t...\n");
+  TextDataset d;
+  std::string err = stderr_of([&] { d = read_tsv(dir / "train.tsv", std::nullopt); });
+  ASSERT_EQ(d.train.size(), 2u);
+  EXPECT_EQ(d.train[1].tokens, (Tokens{"bad"}));
+  EXPECT_EQ(err, "warning: " + (dir / "train.tsv").string() +
+                     ":2: skipped 2 sentence(s) with no words left after cleaning (the first here)\n");
+
+  fs::create_directories(dir / "trec");
+  write(dir / "trec/train_5500.label", "NUM:dist How far ?\nHUM:ind ...\nHUM:ind Who ?\n");
+  write(dir / "trec/TREC_10.label", "NUM:dist How far ?\n");
+  err = stderr_of([&] { d = read_trec(dir / "trec"); });
+  EXPECT_EQ(d.train.size(), 2u);
+  EXPECT_TRUE(Contains(err, "train_5500.label:2: skipped 1 sentence(s)")) << err;
+
+  write(dir / "rt-polarity.pos", "good\n#@\n");
+  write(dir / "rt-polarity.neg", "bad\n");
+  err = stderr_of([&] { d = read_mr(dir.path()); });
+  EXPECT_EQ(d.train.size(), 2u);
+  EXPECT_TRUE(Contains(err, "rt-polarity.pos:2: skipped 1 sentence(s)")) << err;
+
+  write(dir / "stsa.binary.train", "1 fine\n0 %%\n0 dull\n");
+  err = stderr_of([&] { d = read_sst(dir / "stsa.binary.train"); });
+  EXPECT_EQ(d.train.size(), 2u);
+  EXPECT_TRUE(Contains(err, "stsa.binary.train:2: skipped 1 sentence(s)")) << err;
+
+  // Nothing left at all: the file has no examples.
+  write(dir / "train.tsv", "a\t###\nb\t***\n");
+  stderr_of([&] { err = error_of([&] { read_tsv(dir / "train.tsv", std::nullopt); }); });
+  EXPECT_TRUE(Contains(err, "train.tsv: no examples in the file")) << err;
+}
+
 TEST(TsvReader, InvalidUtf8IsKeptWithOneWarning) {
   ScratchDir dir;
   write(dir / "train.tsv", "ok\tfine\ncaf\xE9\tgood \xE9t\xE9\nx\tplain\ncaf\xE9\tagain\n");

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <regex>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -76,6 +78,20 @@ TEST(TextCnnCli, CrossValidationReportsFolds) {
   ASSERT_FALSE(j.empty()) << r.out;
   ASSERT_EQ(j.back().at("folds").size(), 3u);
   EXPECT_TRUE(j.back().at("accuracy").is_number());
+  // The folds partition the 90 sentences: every fold trains, tunes and tests on all of them, and
+  // the three test sets together hold each sentence once (cv_folds' own test checks which).
+  const std::regex line(R"(== fold (\d) of 3: (\d+) train / (\d+) dev / (\d+) test)");
+  int folds = 0, tested = 0;
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), line); it != std::sregex_iterator(); ++it) {
+    const auto& m = *it;
+    EXPECT_EQ(std::stoi(m[1]), folds + 1);
+    EXPECT_EQ(std::stoi(m[2]) + std::stoi(m[3]) + std::stoi(m[4]), 90) << m[0];
+    EXPECT_NEAR(std::stoi(m[4]), 30, 1) << m[0];
+    tested += std::stoi(m[4]);
+    ++folds;
+  }
+  EXPECT_EQ(folds, 3) << r.out;
+  EXPECT_EQ(tested, 90);
   EXPECT_TRUE(std::filesystem::exists(dir / "cv" / "fold-2" / "model.pt"));
 }
 

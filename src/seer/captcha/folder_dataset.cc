@@ -84,6 +84,7 @@ void read_label_file(const fs::path& dir, const fs::path& list, Collector& out) 
   bool first_entry = true;
   while (std::getline(in, line)) {
     ++line_no;
+    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 BOM (Notepad)
     std::string text = trim(line);
     if (text.empty() || text[0] == '#') continue;
     std::string file, label;
@@ -106,11 +107,12 @@ void read_label_file(const fs::path& dir, const fs::path& list, Collector& out) 
     }
     first_entry = false;
     const std::string where = list_name + ":" + std::to_string(line_no);
-    if (auto [it, fresh] = seen.emplace(file, line_no); !fresh) {
+    // The same image however it is written: "./a.png", "a.png", "sub/../a.png".
+    fs::path path = (dir / file).lexically_normal();  // an absolute `file` replaces dir, as it should
+    if (auto [it, fresh] = seen.emplace(path.string(), line_no); !fresh) {
       out.reject(where, "\"" + file + "\" is already listed on line " + std::to_string(it->second));
       continue;
     }
-    fs::path path = dir / file;  // an absolute `file` replaces dir, as it should
     if (!fs::is_regular_file(path)) {
       out.reject(where, "image \"" + file + "\" not found in " + dir.string());
       continue;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <random>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -385,8 +386,8 @@ std::vector<std::string> Generator::write_folder(const fs::path& dir, uint64_t c
         std::vector<uchar> png;
         if (!cv::imencode(".png", s.image, png))
           throw file_error((dir / name).string(), "cannot encode PNG");
-        write_file_atomic(dir / name,
-                          std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+        write_file_atomic(dir / name, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()),
+                          Durability::unsynced);  // regenerable: one sync for the folder below
         names[i] = std::move(name);
       }
     } catch (...) {
@@ -398,10 +399,17 @@ std::vector<std::string> Generator::write_folder(const fs::path& dir, uint64_t c
   const auto n = static_cast<int>(std::clamp<uint64_t>(static_cast<uint64_t>(std::max(threads, 1)),
                                                        1, std::max<uint64_t>(count, 1)));
   std::vector<std::thread> workers;
-  for (int t = 1; t < n; ++t) workers.emplace_back(work);
+  for (int t = 1; t < n; ++t) {
+    try {
+      workers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads (a process or container limit): the ones started do the work
+    }
+  }
   work();  // the calling thread is one of the workers
   for (auto& w : workers) w.join();
   if (error) std::rethrow_exception(error);
+  sync_file_system(dir);
   return names;
 }
 

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "seer/captcha/batches.h"
+#include "seer/core/cores.h"
 #include "seer/captcha/folder_dataset.h"
 #include "seer/captcha/generator.h"
 #include "seer/captcha/label_codec.h"
@@ -79,7 +80,7 @@ void run_generate(const GenerateFlags& f) {
   const GeneratorOptions options = styled_generator(f.like, f.style, f.gen, &fit);
   LabelCodec codec(options.charset, options.length);  // validates charset and length
   Generator generator(options);
-  const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = f.threads > 0 ? f.threads : available_cores();
   ProgressBarOptions bar_options;
   bar_options.label = "generate";
   bar_options.unit = "img";

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "seer 0.1.0");
   seer::cli::add_captcha_command(app);
   seer::cli::add_detect_command(app);
+  seer::cli::add_plot_command(app);
   seer::cli::add_textcnn_command(app);
   seer::cli::add_word2vec_command(app);
   try {

@@ -23,20 +23,22 @@ void add_train_flags(CLI::App* app, TrainFlags& f) {
                 "Continue the run's latest checkpoint (with its stored config.json)");
   app->add_option("--max-minutes", f.max_minutes,
                   "Stop cleanly (checkpoint and model saved) after this much wall time");
-  app->add_option("--steps", f.steps, "Optimisation steps");
-  app->add_option("--lr", f.lr, "Peak learning rate");
-  app->add_option("--lr-schedule", f.lr_schedule,
-                  "constant, step, multistep, cosine, linear or onecycle");
-  app->add_option("--warmup", f.warmup, "Linear warm-up steps");
-  app->add_option("--lr-step-size", f.lr_step_size,
+  auto& schedule = f.schedule_options;
+  schedule.clear();
+  schedule.push_back(app->add_option("--steps", f.steps, "Optimisation steps"));
+  schedule.push_back(app->add_option("--lr", f.lr, "Peak learning rate"));
+  schedule.push_back(app->add_option("--lr-schedule", f.lr_schedule,
+                                     "constant, step, multistep, cosine, linear or onecycle"));
+  schedule.push_back(app->add_option("--warmup", f.warmup, "Linear warm-up steps"));
+  schedule.push_back(app->add_option("--lr-step-size", f.lr_step_size,
                   "step schedule: multiply the learning rate by --lr-gamma every N steps")
-      ->capture_default_str();
-  app->add_option("--lr-gamma", f.lr_gamma, "step / multistep schedule: decay factor, in (0, 1]")
-      ->capture_default_str();
-  app->add_option("--lr-milestones", f.lr_milestones,
+      ->capture_default_str());
+  schedule.push_back(app->add_option("--lr-gamma", f.lr_gamma, "step / multistep schedule: decay factor, in (0, 1]")
+      ->capture_default_str());
+  schedule.push_back(app->add_option("--lr-milestones", f.lr_milestones,
                   "multistep schedule: steps at which the learning rate is multiplied by "
                   "--lr-gamma (ascending, e.g. 50000,60000)")
-      ->delimiter(',');
+      ->delimiter(','));
   app->add_option("--eval-every", f.eval_every, "Evaluate every N steps");
   app->add_option("--checkpoint-every", f.checkpoint_every, "Checkpoint every N steps");
   app->add_option("--log-every", f.log_every, "Write a metrics line every N steps")
@@ -62,6 +64,39 @@ std::optional<std::filesystem::path> newest_run(const std::string& task) {
     }
   }
   return best;
+}
+
+// --resume continues the schedule stored in config.json. A schedule flag given again with the
+// stored value is fine (the same command line re-run); another value is an error, since the
+// schedule (its total length above all) cannot change under a run that is part way through.
+void check_resumed_schedule(const TrainFlags& f, const nlohmann::json& stored, const std::filesystem::path& file) {
+  for (const CLI::Option* o : f.schedule_options) {
+    if (o == nullptr || o->count() == 0) continue;
+    const std::string flag = o->get_name();  // "--lr-step-size"
+    std::string key = flag.substr(2);
+    std::replace(key.begin(), key.end(), '-', '_');
+    nlohmann::json given;
+    if (key == "steps") given = f.steps;
+    else if (key == "lr") given = f.lr;
+    else if (key == "lr_schedule") given = f.lr_schedule;
+    else if (key == "warmup") given = f.warmup;
+    else if (key == "lr_step_size") given = f.lr_step_size;
+    else if (key == "lr_gamma") given = f.lr_gamma;
+    else if (key == "lr_milestones") given = f.lr_milestones;
+    else continue;
+    // The run's own steps before --max-minutes fitted them to the time.
+    const char* stored_key = key == "steps" && stored.contains("steps_before_fit") ? "steps_before_fit" : key.c_str();
+    if (!stored.contains(stored_key)) continue;
+    const nlohmann::json& had = stored.at(stored_key);
+    const bool same = had.is_number() && given.is_number()
+                          ? std::abs(had.get<double>() - given.get<double>()) <= 1e-12 * std::abs(had.get<double>())
+                          : had == given;
+    if (!same)
+      throw file_error(file.string(), "--resume continues this run's schedule as stored here (" + key + " " +
+                                          had.dump() + "); " + flag + " " + given.dump() +
+                                          " would change it part way. Drop " + flag +
+                                          " to resume, or start a new run from the model with --init");
+  }
 }
 
 }  // namespace
@@ -100,6 +135,7 @@ nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohma
     if (dir && std::filesystem::exists(*dir / "config.json")) {
       run.emplace(*dir);
       auto stored = run->read_config();
+      check_resumed_schedule(flags, stored, *dir / "config.json");
       std::cerr << "resuming " << dir->string() << "\n";
       return stored;
     }

@@ -34,6 +34,9 @@ struct TrainFlags {
   int64_t log_every = 20;          // --log-every
   bool no_progress = false;        // --no-progress
   bool json = false;               // --json: print the result as one JSON object
+  // The schedule's options (--steps, --lr, --lr-schedule, ...), so that --resume can tell which
+  // were given: a resumed run keeps its stored schedule, and a given value that differs is an error.
+  std::vector<const CLI::Option*> schedule_options;
 };
 
 void add_train_flags(CLI::App* app, TrainFlags& flags);
@@ -45,8 +48,9 @@ void validate_train_flags(const TrainFlags& flags);
 void apply_runtime(const TrainFlags& flags);
 
 // The run folder: --run, or with --resume and no --run the newest runs/<task>-*, or a new one.
-// With --resume, the stored config.json replaces `config` (the run continues as it started);
-// otherwise `config` is written. Returns the config in force.
+// With --resume, the stored config.json replaces `config` (the run continues as it started;
+// a schedule flag given with a value other than the stored one is an error, not silently
+// ignored); otherwise `config` is written. Returns the config in force.
 // `created` (optional) tells whether the folder was made by this call (not a resumed run).
 nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohmann::json config,
                         std::optional<RunDir>& run, bool* created = nullptr);

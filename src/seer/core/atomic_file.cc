@@ -48,13 +48,23 @@ void sync_folder(const fs::path& folder) {
 
 }  // namespace
 
-void write_file_atomic(const fs::path& path, std::string_view bytes) {
-  write_file_atomic(path, [bytes](std::ostream& out) {
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  });
+void write_file_atomic(const fs::path& path, std::string_view bytes, Durability durability) {
+  write_file_atomic(
+      path, [bytes](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); },
+      durability);
 }
 
-void write_file_atomic(const fs::path& path, const std::function<void(std::ostream&)>& writer) {
+void sync_file_system(const fs::path& folder) {
+  int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw file_error(folder.string(), std::string("cannot open folder to sync: ") + std::strerror(errno));
+  const int rc = ::syncfs(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw file_error(folder.string(), std::string("cannot sync: ") + std::strerror(err));
+}
+
+void write_file_atomic(const fs::path& path, const std::function<void(std::ostream&)>& writer,
+                       Durability durability) {
   const fs::path parent = path.parent_path();
   if (!parent.empty()) {
     std::error_code ec;
@@ -76,7 +86,7 @@ void write_file_atomic(const fs::path& path, const std::function<void(std::ostre
     if (!out) throw file_error(path.string(), "write failed (disk full?)");
     out.close();
     if (out.fail()) throw file_error(path.string(), "write failed (disk full?)");
-    sync_file(temp, path);
+    if (durability == Durability::synced) sync_file(temp, path);
   } catch (...) {
     discard();
     throw;
@@ -87,7 +97,7 @@ void write_file_atomic(const fs::path& path, const std::function<void(std::ostre
     discard();
     throw file_error(path.string(), "cannot replace file: " + ec.message());
   }
-  sync_folder(parent);
+  if (durability == Durability::synced) sync_folder(parent);
 }
 
 std::string read_file(const fs::path& path) {

@@ -112,6 +112,9 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   if (!get("format").isString() || get("format").toStringRef() != "seer") {
     throw file_error(origin, "not a seer model file (format is not 'seer')");
   }
+  if (!get("version").isInt()) throw file_error(origin, "not a seer model file (version is not an integer)");
+  if (!get("kind").isString()) throw file_error(origin, "not a seer model file (kind is not a string)");
+  if (!get("config").isString()) throw file_error(origin, "not a seer model file (config is not a string)");
   int64_t version = get("version").toInt();
   if (version > kModelFileVersion) {
     throw file_error(origin, "model file version " + std::to_string(version) +

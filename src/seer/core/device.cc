@@ -9,6 +9,7 @@
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include "seer/core/cores.h"
 #include "seer/core/error.h"
 
 namespace seer {
@@ -29,8 +30,9 @@ c10::Device select_device(const std::string& name) {
   return device;
 }
 
+// n <= 0: available_cores(), the affinity mask and cgroup quota, not the machine's count.
 int set_threads(int n) {
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n <= 0) n = available_cores();
   at::set_num_threads(n);
   return at::get_num_threads();
 }

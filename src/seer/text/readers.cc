@@ -94,6 +94,29 @@ std::map<std::string, int> label_ids(const std::vector<std::string>& labels) {
   return ids;
 }
 
+// Sentences that clean to no tokens ("@#$", a TREC question of "..."): nothing for a model to
+// read, so they are skipped, with one warning per file naming the first line.
+class EmptySentences {
+ public:
+  explicit EmptySentences(const fs::path& path) : path_(path) {}
+  // False (and counted) when `tokens` is empty.
+  bool keep(const std::vector<std::string>& tokens, long line) {
+    if (!tokens.empty()) return true;
+    if (count_++ == 0) first_ = line;
+    return false;
+  }
+  ~EmptySentences() {
+    if (count_ > 0)
+      warn(file_error(path_.string(), first_,
+                      "skipped " + std::to_string(count_) +
+                          " sentence(s) with no words left after cleaning (the first here)").what());
+  }
+
+ private:
+  fs::path path_;
+  long count_ = 0, first_ = 0;
+};
+
 // One parsed example before labels are numbered.
 struct Raw {
   long line;
@@ -156,6 +179,7 @@ bool numeric_less(const std::string& a, const std::string& b) {
 
 RawSplit read_trec_file(const fs::path& path, const TextReadOptions& o) {
   RawSplit split{path, {}};
+  EmptySentences empty(path);
   for (const Line& line : read_lines(path, Encoding::kUtf8)) {
     std::string_view text = trim(line.text);
     size_t sp = 0;
@@ -169,15 +193,17 @@ RawSplit read_trec_file(const fs::path& path, const TextReadOptions& o) {
                            shown(text));
     if (question.empty())
       throw file_error(path.string(), line.number, "no question after the label " + shown(label));
+    auto tokens = split_tokens(clean_str(question, o.trec_lowercase));
+    if (!empty.keep(tokens, line.number)) continue;
     split.examples.push_back(
-        {line.number, std::string(o.trec_fine ? label : label.substr(0, colon)),
-         split_tokens(clean_str(question, o.trec_lowercase))});
+        {line.number, std::string(o.trec_fine ? label : label.substr(0, colon)), std::move(tokens)});
   }
   return split;
 }
 
 RawSplit read_sst_file(const fs::path& path) {
   RawSplit split{path, {}};
+  EmptySentences empty(path);
   for (const Line& line : read_lines(path, Encoding::kUtf8)) {
     std::string_view text = trim(line.text);
     size_t sp = 0;
@@ -193,14 +219,16 @@ RawSplit read_sst_file(const fs::path& path) {
                        "film'), got " + shown(text));
     if (sentence.empty())
       throw file_error(path.string(), line.number, "no sentence after the label " + shown(label));
-    split.examples.push_back({line.number, std::to_string(std::stol(std::string(label))),
-                              split_tokens(clean_str_sst(sentence))});
+    auto tokens = split_tokens(clean_str_sst(sentence));
+    if (!empty.keep(tokens, line.number)) continue;
+    split.examples.push_back({line.number, std::to_string(std::stol(std::string(label))), std::move(tokens)});
   }
   return split;
 }
 
 RawSplit read_tsv_file(const fs::path& path, const TextReadOptions& o) {
   RawSplit split{path, {}};
+  EmptySentences empty(path);
   for (const Line& line : read_lines(path, Encoding::kUtf8)) {
     const size_t tab = line.text.find('\t');
     if (tab == std::string::npos)
@@ -209,9 +237,9 @@ RawSplit read_tsv_file(const fs::path& path, const TextReadOptions& o) {
     const std::string_view label = trim(std::string_view(line.text).substr(0, tab));
     if (label.empty())
       throw file_error(path.string(), line.number, "empty label before the tab");
-    split.examples.push_back(
-        {line.number, std::string(label),
-         split_tokens(clean_str(std::string_view(line.text).substr(tab + 1), o.lowercase))});
+    auto tokens = split_tokens(clean_str(std::string_view(line.text).substr(tab + 1), o.lowercase));
+    if (!empty.keep(tokens, line.number)) continue;
+    split.examples.push_back({line.number, std::string(label), std::move(tokens)});
   }
   return split;
 }
@@ -244,7 +272,11 @@ TextDataset read_mr(const fs::path& dir, const TextReadOptions& o) {
     const fs::path path = dir / (label == 0 ? "rt-polarity.neg" : "rt-polarity.pos");
     const std::vector<Line> lines = read_lines(path, Encoding::kCp1252);
     if (lines.empty()) throw file_error(path.string(), "no sentences in the file");
-    for (const Line& line : lines) d.train.push_back({split_tokens(clean_str(line.text, o.lowercase)), label});
+    EmptySentences empty(path);
+    for (const Line& line : lines) {
+      auto tokens = split_tokens(clean_str(line.text, o.lowercase));
+      if (empty.keep(tokens, line.number)) d.train.push_back({std::move(tokens), label});
+    }
   }
   return d;
 }

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "seer/core/cores.h"
 #include "seer/core/error.h"
 #include "seer/word2vec/text_reader.h"
 
@@ -263,7 +264,7 @@ AnalogyResult evaluate_analogies(const VectorIndex& index, const std::filesystem
       }
     }
   };
-  int n_threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  int n_threads = threads > 0 ? threads : available_cores();
   n_threads = std::clamp<int>(n_threads, 1, static_cast<int>(std::max<size_t>(1, nbatches)));
   std::vector<std::thread> pool;
   try {

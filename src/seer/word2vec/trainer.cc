@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "seer/core/cores.h"
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"
 #include "seer/word2vec/random.h"
@@ -371,7 +372,7 @@ WordVectors train(const Corpus& corpus, const Vocabulary& vocab, const TrainOpti
   s->corpus = &corpus;
   s->vocab = &vocab;
   s->opt = options;
-  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  int threads = options.threads > 0 ? options.threads : available_cores();
   threads = std::max(1, threads);
   s->opt.threads = threads;
   s->start_alpha = static_cast<float>(options.alpha > 0 ? options.alpha : default_alpha(options.model));

@@ -77,13 +77,14 @@ std::vector<int64_t> reference_batched(const at::Tensor& boxes, const at::Tensor
   }
   const auto s = scores.contiguous();
   const T* sp = s.data_ptr<T>();
-  std::stable_sort(keep.begin(), keep.end(), [&](int64_t i, int64_t j) {
-    if (std::isnan(sp[i])) return !std::isnan(sp[j]);
-    return sp[i] > sp[j];
-  });
-  std::stable_sort(keep.begin(), keep.end(), [&](int64_t i, int64_t j) {
-    const bool ti = std::isnan(sp[i]) ? std::isnan(sp[j]) : sp[i] == sp[j];
-    return ti && i < j;
+  // One total order (a strict weak ordering, as std::sort requires): NaN scores first, then
+  // decreasing score, ties by index. (Two stable sorts, the second ordering only tied pairs,
+  // gave a comparator whose "neither is less" was not transitive.)
+  std::sort(keep.begin(), keep.end(), [&](int64_t i, int64_t j) {
+    const bool ni = std::isnan(sp[i]), nj = std::isnan(sp[j]);
+    if (ni != nj) return ni;
+    if (!ni && sp[i] != sp[j]) return sp[i] > sp[j];
+    return i < j;
   });
   return keep;
 }

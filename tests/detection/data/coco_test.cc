@@ -64,6 +64,43 @@ TEST(CocoRead, MapsCategoriesBoxesAndCrowds) {
   EXPECT_EQ(ds.images[0].objects.size(), 1u);
 }
 
+// Review defects: iscrowd written as a JSON boolean, a size that is not a whole number of pixels,
+// a file_name that would leave the images folder.
+TEST(CocoRead, BooleanCrowdsFractionalSizesAndEscapingNames) {
+  ScratchDir dir;
+  write_text(dir / "c.json", R"({
+    "images": [{"id": 1, "file_name": "/elsewhere/one.jpg", "width": 64.7, "height": 48},
+               {"id": 2, "file_name": "../two.jpg", "width": 1e300, "height": 32}],
+    "categories": [{"id": 1, "name": "cat"}],
+    "annotations": [
+      {"id": 10, "image_id": 1, "category_id": 1, "bbox": [1, 1, 10, 10], "iscrowd": true},
+      {"id": 11, "image_id": 1, "category_id": 1, "bbox": [5, 5, 10, 10], "iscrowd": false},
+      {"id": 12, "image_id": 2, "category_id": 1, "bbox": [5, 5, 10, 10]}]})");
+  write_image(dir / "images/one.jpg", 60, 48);
+  write_image(dir / "images/two.jpg", 40, 32);
+  write_image(dir / "two.jpg", 99, 99);  // outside the images folder: never read
+  ::testing::internal::CaptureStderr();
+  DetectionDataset ds = read_coco(dir / "c.json", dir / "images", {.check_images = false});
+  const std::string warnings = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(ds.images.size(), 2u);
+  EXPECT_EQ(ds.images[0].image_path, dir / "images" / "one.jpg");
+  EXPECT_EQ(ds.images[1].image_path, dir / "images" / "two.jpg");
+  EXPECT_EQ(ds.images[0].width, 60);  // 64.7 is not trusted: the header says 60
+  EXPECT_EQ(ds.images[1].width, 40);
+  EXPECT_TRUE(Contains(warnings, "image 1 has width 64.7, not a whole number of pixels")) << warnings;
+  EXPECT_TRUE(Contains(warnings, "image 2 has width 1e+300")) << warnings;
+  ASSERT_EQ(ds.images[0].objects.size(), 2u);
+  EXPECT_TRUE(ds.images[0].objects[0].difficult);   // "iscrowd": true
+  EXPECT_FALSE(ds.images[0].objects[1].difficult);  // "iscrowd": false
+  EXPECT_FALSE(ds.images[1].objects[0].difficult);  // absent
+
+  write_text(dir / "bad.json", R"({"images": [{"id": 1, "file_name": "a.jpg", "width": 9, "height": 9}],
+    "categories": [{"id": 1, "name": "cat"}],
+    "annotations": [{"id": 10, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "iscrowd": "yes"}]})");
+  EXPECT_TRUE(Contains(error_of([&] { read_coco(dir / "bad.json", dir / "images", {.check_images = false}); }),
+                       "bad.json: annotation 10: \"iscrowd\" is \"yes\", not 0, 1, true or false"));
+}
+
 TEST(CocoRead, ChecksImagesWhenAsked) {
   ScratchDir dir;
   write_text(dir / "instances_tiny.json", kTinyCoco);

@@ -45,6 +45,28 @@ TEST(ImageSize, BadFilesAreErrorsNamingTheFile) {
   write_text(dir / "cut.jpg", std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF", 10));
   EXPECT_TRUE(Contains(error_of([&] { read_image_size(dir / "cut.jpg"); }), "cut.jpg: corrupt image header"));
   EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "text.jpg"); }), "text.jpg: not an image"));
+
+  // BMP: a top-down (negative) height is its size; a height of INT32_MIN (negating it in int is
+  // undefined) and a zero width are corrupt headers.
+  const auto bmp = [&](const char* name, uint32_t width, uint32_t height) {
+    std::string h(54, '\0');
+    h[0] = 'B', h[1] = 'M', h[14] = 40;
+    for (int i = 0; i < 4; ++i) h[18 + i] = char(width >> (8 * i)), h[22 + i] = char(height >> (8 * i));
+    write_text(dir / name, h);
+    return dir / name;
+  };
+  EXPECT_EQ(read_image_size(bmp("down.bmp", 7, uint32_t(-5))), cv::Size(7, 5));
+  EXPECT_TRUE(Contains(error_of([&] { read_image_size(bmp("min.bmp", 7, 0x80000000u)); }), "min.bmp: corrupt image header"));
+  EXPECT_TRUE(Contains(error_of([&] { read_image_size(bmp("w0.bmp", 0, 5)); }), "w0.bmp: corrupt image header"));
+}
+
+TEST(ImagePath, NamesInAnnotationsStayInsideTheirFolder) {
+  const fs::path root = "/data/set";
+  EXPECT_EQ(path_inside(root, "a.jpg"), root / "a.jpg");
+  EXPECT_EQ(path_inside(root, "train/a.jpg"), root / "train/a.jpg");
+  EXPECT_EQ(path_inside(root, "/etc/passwd"), root / "passwd");
+  EXPECT_EQ(path_inside(root, "../../secret/a.jpg"), root / "a.jpg");
+  EXPECT_EQ(path_inside(root, "train/../../a.jpg"), root / "a.jpg");
 }
 
 // Noise, so that a JPEG of it has a long scan to cut.

@@ -74,24 +74,30 @@ TEST(VocRead, MissingDifficultTruncatedPoseTakeDefaults) {
   EXPECT_EQ(o.pose, "");
 }
 
-TEST(VocRead, ZeroAreaAndInvertedBoxesAreSkippedWithAWarning) {
+TEST(VocRead, InvertedBoxesAreSkippedAndOnePixelBoxesKeptWithAWarning) {
   ScratchDir dir;
   add_image(dir.path(), "a", 64, 48,
             voc_object("dog", "5", "5", "20", "20") +   // kept
-                voc_object("dog", "30", "7", "30", "7") +  // a click: xmax == xmin (as in BCCD)
+                voc_object("dog", "30", "7", "30", "7") +  // a click: xmax == xmin, ymax == ymin (as in BCCD)
                 voc_object("cat", "40", "30", "20", "40") +  // inverted x
-                voc_object("cat", "1", "30", "9", "20"));    // inverted y
+                voc_object("cat", "1", "30", "9", "20") +    // inverted y
+                voc_object("dog", "10", "10", "10", "19"));  // one pixel wide
   std::string warnings;
   DetectionDataset ds = read_capturing(dir.path(), warnings);
-  ASSERT_EQ(ds.images[0].objects.size(), 1u);
+  // Inclusive coordinates, as the devkit reads them: xmin == xmax is one pixel, [xmin - 1, xmax].
+  ASSERT_EQ(ds.images[0].objects.size(), 3u);
   EXPECT_EQ(ds.images[0].objects[0].box, (Box{4, 4, 20, 20}));
+  EXPECT_EQ(ds.images[0].objects[1].box, (Box{29, 6, 30, 7}));
+  EXPECT_EQ(ds.images[0].objects[2].box, (Box{9, 9, 10, 19}));
   EXPECT_EQ(ds.classes, (std::vector<std::string>{"dog"}));  // classes of kept objects only
-  EXPECT_EQ(count_of(warnings, "zero-area or inverted box"), 3) << warnings;
+  EXPECT_EQ(count_of(warnings, "has an inverted box"), 2) << warnings;
   const std::string xml = (dir.path() / "Annotations" / "a.xml").string();
-  EXPECT_TRUE(Contains(warnings, xml + ":20: object 2 'dog' has a zero-area or inverted box "
-                                       "(xmin 30, ymin 7, xmax 30, ymax 7); skipped"));
-  EXPECT_TRUE(Contains(warnings, "object 3 'cat'"));
-  EXPECT_TRUE(Contains(warnings, "object 4 'cat'"));
+  EXPECT_TRUE(Contains(warnings, xml + ":20: object 2 'dog' is one pixel square (a click?) "
+                                       "(xmin 30, ymin 7, xmax 30, ymax 7); kept, as the VOC devkit counts it"))
+      << warnings;
+  EXPECT_TRUE(Contains(warnings, "object 5 'dog' is one pixel wide")) << warnings;
+  EXPECT_TRUE(Contains(warnings, "object 3 'cat' has an inverted box"));
+  EXPECT_TRUE(Contains(warnings, "object 4 'cat' has an inverted box"));
 }
 
 TEST(VocRead, BoxesOutsideTheImageAreClippedOrSkipped) {
@@ -331,8 +337,9 @@ TEST(VocWrite, RoundTripsThroughReadVoc) {
 }
 
 // BCCD as found in shared/data/bccd (commit d272fb1 of Shenggan/BCCD_Dataset): 364 images, all
-// 640x480; 4,888 boxes of which 2 are zero-area clicks (BloodImage_00338, _00343, both RBC) and
-// are skipped: RBC 4,153, WBC 372, Platelets 361 = 4,886 objects. No box lies outside its image
+// 640x480; 4,888 boxes of which 2 are clicks (BloodImage_00338, _00343, both RBC, xmin == xmax and
+// ymin == ymax), kept as one-pixel boxes with a warning, as the devkit counts them: RBC 4,155,
+// WBC 372, Platelets 361 = 4,888 objects. No box lies outside its image
 // (545 touch the right or bottom edge), no object is difficult, 1,131 are truncated.
 TEST(VocRead, Bccd) {
   SEER_REQUIRE_DATA(bccd, "bccd/BCCD");
@@ -357,7 +364,7 @@ TEST(VocRead, Bccd) {
       EXPECT_GT(o.box.area(), 0);
     }
   }
-  EXPECT_EQ(per_class, (std::map<std::string, int>{{"Platelets", 361}, {"RBC", 4153}, {"WBC", 372}}));
+  EXPECT_EQ(per_class, (std::map<std::string, int>{{"Platelets", 361}, {"RBC", 4155}, {"WBC", 372}}));
   EXPECT_EQ(difficult, 0);
   EXPECT_EQ(truncated, 1131);
   EXPECT_EQ(count_of(warnings, "warning:"), 2) << warnings;

@@ -155,7 +155,7 @@ TEST(DetectCli, EvalAndDrawReadAPlainLabelImgFolder) {
 }
 
 // A tiny labelImg folder with what `check` reports: class counts, a difficult object, a
-// zero-area box, an image saved without boxes and one never annotated.
+// inverted box, an image saved without boxes and one never annotated.
 void write_check_dataset(const fs::path& root) {
   fs::create_directories(root);
   const auto object = [](const std::string& name, int xmin, int ymin, int xmax, int ymax, int difficult = 0) {
@@ -166,7 +166,7 @@ void write_check_dataset(const fs::path& root) {
   };
   const std::map<std::string, std::string> images = {
       {"a", object("cat", 1, 1, 20, 40) + object("dog", 11, 11, 50, 30)},
-      {"b", object("cat", 5, 5, 44, 44) + object("cat", 30, 30, 30, 50) + object("dog", 1, 1, 8, 8, 1)},
+      {"b", object("cat", 5, 5, 44, 44) + object("cat", 30, 50, 40, 30) + object("dog", 1, 1, 8, 8, 1)},
       {"c", ""}};
   for (const auto& [id, objects] : images) {
     std::ofstream(root / (id + ".xml")) << "<annotation><filename>" << id
@@ -201,7 +201,7 @@ TEST(DetectCli, CheckReportsCountsWarningsAndAnchors) {
   EXPECT_EQ(j.at("images_without_objects"), nlohmann::json::array({"c"}));
   const auto& warnings = j.at("warnings");
   ASSERT_EQ(warnings.size(), 2u) << warnings;
-  EXPECT_TRUE(seer::testing::Contains(warnings[0].get<std::string>(), "b.xml:1: object 2 'cat' has a zero-area"));
+  EXPECT_TRUE(seer::testing::Contains(warnings[0].get<std::string>(), "b.xml:1: object 2 'cat' has an inverted box"));
   EXPECT_TRUE(seer::testing::Contains(warnings[1].get<std::string>(), "1 image(s) have no annotation XML"));
   EXPECT_TRUE(seer::testing::Contains(warnings[1].get<std::string>(), "never-saved.jpg"));
   const auto& anchors = j.at("suggested_anchors");
@@ -216,7 +216,7 @@ TEST(DetectCli, CheckReportsCountsWarningsAndAnchors) {
   ASSERT_EQ(t.code, 0) << t.out;
   for (const char* text : {"3 images, 2 classes, 4 objects (1 difficult)", "images without objects: 1 (c)",
                            "suggested  sizes", "default    sizes 128 256 512", "warnings: 2",
-                           "zero-area or inverted box", "short side 480"})
+                           "has an inverted box", "short side 480"})
     EXPECT_TRUE(seer::testing::Contains(t.out, text));
   for (const char* png : {"box_size.png", "aspect_ratio.png", "objects_per_image.png"}) {
     const cv::Mat m = cv::imread((out / png).string());

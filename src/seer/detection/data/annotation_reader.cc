@@ -151,9 +151,9 @@ std::optional<fs::path> resolve_image(const std::vector<fs::path>& image_dirs, c
   if (std::find(dirs.begin(), dirs.end(), xml.parent_path()) == dirs.end()) dirs.push_back(xml.parent_path());
   if (!filename.empty() && fs::path(filename).has_extension())
     for (const auto& d : dirs)
-      if (fs::is_regular_file(d / filename, ec)) return d / filename;
+      if (fs::is_regular_file(path_inside(d, filename), ec)) return path_inside(d, filename);
   std::vector<std::string> stems;
-  if (!filename.empty()) stems.push_back(fs::path(filename).replace_extension().string());
+  if (!filename.empty()) stems.push_back(path_inside("", filename).replace_extension().string());
   if (std::find(stems.begin(), stems.end(), id) == stems.end()) stems.push_back(id);
   for (const auto& stem : stems)
     for (const auto& d : dirs)
@@ -290,10 +290,17 @@ bool AnnotationReader::read(const AnnotationFile& file, const std::vector<fs::pa
     if (o.difficult && !options_.keep_difficult) continue;
     const std::string coords =
         fmt::format("xmin {}, ymin {}, xmax {}, ymax {}", num(o.xmin), num(o.ymin), num(o.xmax), num(o.ymax));
-    if (o.xmax <= o.xmin || o.ymax <= o.ymin) {
-      warnings_.add("degenerate box", what + " has a zero-area or inverted box (" + coords + "); skipped");
+    // Inclusive pixel coordinates (the devkit's): xmin == xmax is a box one pixel wide.
+    if (o.xmax < o.xmin || o.ymax < o.ymin) {
+      warnings_.add("degenerate box", what + " has an inverted box (" + coords + "); skipped");
       continue;
     }
+    if (o.xmax == o.xmin || o.ymax == o.ymin)
+      warnings_.add("one-pixel box", what + " is one pixel " +
+                                         (o.xmax == o.xmin && o.ymax == o.ymin ? "square (a click?)"
+                                          : o.xmax == o.xmin                  ? "wide"
+                                                                              : "high") +
+                                         " (" + coords + "); kept, as the VOC devkit counts it");
     Box b{static_cast<float>(o.xmin - 1), static_cast<float>(o.ymin - 1), static_cast<float>(o.xmax),
           static_cast<float>(o.ymax)};
     const float W = static_cast<float>(im.width), H = static_cast<float>(im.height);

@@ -73,6 +73,7 @@ DetectionDataset read_coco(const fs::path& json_path, const fs::path& images_dir
 
     // Images in file order.
     std::map<long long, size_t> index_of;
+    std::vector<std::string> size_notes;  // warned once the warning counter exists
     for (const json& j : array_field(root, "images", file)) {
       long long id = id_of(j, "image", file);
       DetectionImage im;
@@ -80,15 +81,27 @@ DetectionDataset read_coco(const fs::path& json_path, const fs::path& images_dir
       auto fn = j.find("file_name");
       if (fn == j.end() || !fn->is_string())
         throw file_error(file, fmt::format("image {} has no \"file_name\"", id));
-      im.image_path = images_dir / fn->get<std::string>();
-      if (auto w = j.find("width"); w != j.end() && w->is_number()) im.width = w->get<int>();
-      if (auto h = j.find("height"); h != j.end() && h->is_number()) im.height = h->get<int>();
+      im.image_path = path_inside(images_dir, fn->get<std::string>());
+      // A width or height that is not a whole number of pixels in int range is not trusted:
+      // the image's header gives the size (get<int>() would truncate 640.7, or overflow).
+      for (auto [key, field] : {std::pair{"width", &im.width}, std::pair{"height", &im.height}}) {
+        auto v = j.find(key);
+        if (v == j.end() || v->is_null()) continue;
+        const double d = v->is_number() ? v->get<double>() : -1;
+        if (d >= 1 && d <= 1e6 && d == std::floor(d)) {
+          *field = static_cast<int>(d);
+        } else {
+          size_notes.push_back(fmt::format("{}: image {} has {} {}, not a whole number of pixels; using the image's",
+                                              file, id, key, v->dump()));
+        }
+      }
       if (!index_of.emplace(id, ds.images.size()).second)
         throw file_error(file, fmt::format("image id {} appears twice", id));
       ds.images.push_back(std::move(im));
     }
 
     internal::Warnings warnings;
+    for (const auto& m : size_notes) warnings.add("bad image size", m);
     std::vector<bool> usable(ds.images.size(), true);
     for (size_t i = 0; i < ds.images.size(); ++i) {
       DetectionImage& im = ds.images[i];
@@ -123,7 +136,11 @@ DetectionDataset read_coco(const fs::path& json_path, const fs::path& images_dir
           !std::all_of(bb->begin(), bb->end(), [](const json& v) { return v.is_number(); }))
         throw where("\"bbox\" is not an array of 4 numbers");
       bool crowd = false;
-      if (auto c = a.find("iscrowd"); c != a.end() && c->is_number()) crowd = c->get<double>() != 0;
+      if (auto c = a.find("iscrowd"); c != a.end() && !c->is_null()) {
+        if (c->is_boolean()) crowd = c->get<bool>();
+        else if (c->is_number()) crowd = c->get<double>() != 0;
+        else throw where("\"iscrowd\" is " + c->dump() + ", not 0, 1, true or false");
+      }
       if (!usable[ii->second]) continue;
       if (crowd && !options.keep_crowd) continue;
       DetectionImage& im = ds.images[ii->second];

@@ -1,5 +1,8 @@
 #include "seer/detection/data/image_io.h"
 
+#include <cstdint>
+#include <cstdlib>
+
 #include <array>
 #include <cstdint>
 #include <fstream>
@@ -108,8 +111,11 @@ cv::Size read_image_size(const fs::path& path) {
     if (header == 12) {  // OS/2 BITMAPCOREHEADER
       size = cv::Size(static_cast<int>(le16(h.data() + 18)), static_cast<int>(le16(h.data() + 20)));
     } else {
-      int w = static_cast<int>(le32(h.data() + 18)), hh = static_cast<int>(le32(h.data() + 22));
-      size = cv::Size(w, hh < 0 ? -hh : hh);  // negative height: top-down rows
+      // Signed fields; a negative height means top-down rows. In 64 bits, so that a height of
+      // INT32_MIN is not negated in int (undefined); a size past INT_MAX is a corrupt header.
+      const int64_t w = static_cast<int32_t>(le32(h.data() + 18));
+      const int64_t hh = std::llabs(static_cast<int32_t>(le32(h.data() + 22)));
+      if (w > 0 && hh > 0 && w <= INT32_MAX && hh <= INT32_MAX) size = cv::Size(static_cast<int>(w), static_cast<int>(hh));
     }
   } else if (got >= 10 && h[0] == 'G' && h[1] == 'I' && h[2] == 'F' && h[3] == '8') {
     known = true;
@@ -148,6 +154,14 @@ cv::Mat read_image_bgr(const fs::path& path) {
   }
   if (image.empty()) throw file_error(path.string(), "not an image OpenCV can read");
   return image;
+}
+
+fs::path path_inside(const fs::path& folder, const std::string& name) {
+  const fs::path rel(name);
+  bool escapes = rel.is_absolute() || rel.has_root_name() || rel.has_root_directory();
+  for (const auto& part : rel)
+    if (part == "..") escapes = true;
+  return folder / (escapes ? rel.filename() : rel);
 }
 
 }  // namespace seer::detection

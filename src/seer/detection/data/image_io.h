@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include <opencv2/core.hpp>
 
@@ -20,5 +21,10 @@ cv::Size read_image_size(const std::filesystem::path& path);
 // Throws seer::Error naming the file when it is missing, unreadable, not an image, or a JPEG cut
 // short (no end-of-image marker: libjpeg would silently pad it with grey).
 cv::Mat read_image_bgr(const std::filesystem::path& path);
+
+// Where an annotation's image name points inside `folder`: folder / name for a relative name
+// that stays inside (subfolders allowed), else folder / the name's last component, so that an
+// absolute name or one with ".." (a COCO file_name, a VOC <filename>) never leaves the dataset.
+std::filesystem::path path_inside(const std::filesystem::path& folder, const std::string& name);
 
 }  // namespace seer::detection

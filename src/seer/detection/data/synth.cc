@@ -8,12 +8,14 @@
 #include <mutex>
 #include <numeric>
 #include <random>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "seer/core/cores.h"
 #include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
 #include "seer/detection/data/voc.h"
@@ -303,9 +305,10 @@ void write_synthetic_voc(const fs::path& out, const SynthOptions& o) {
         std::vector<uchar> jpg;
         cv::imencode(".jpg", s.image, jpg, {cv::IMWRITE_JPEG_QUALITY, 92});
         write_file_atomic(out / "JPEGImages" / (s.annotation.id + ".jpg"),
-                          std::string_view(reinterpret_cast<const char*>(jpg.data()), jpg.size()));
+                          std::string_view(reinterpret_cast<const char*>(jpg.data()), jpg.size()),
+                          Durability::unsynced);  // regenerable: one sync for the dataset below
         write_voc_annotation(out / "Annotations" / (s.annotation.id + ".xml"), s.annotation, classes,
-                             s.annotation.id + ".jpg");
+                             s.annotation.id + ".jpg", Durability::unsynced);
       } catch (...) {
         std::lock_guard lock(failure_mutex);
         if (!failure) failure = std::current_exception();
@@ -313,9 +316,15 @@ void write_synthetic_voc(const fs::path& out, const SynthOptions& o) {
       }
     }
   };
-  const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, std::min(4, o.count));
+  const int threads = std::clamp(available_cores(), 1, std::min(4, o.count));
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  for (int t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // no more threads: the ones started do the work
+    }
+  }
   worker();
   for (auto& t : pool) t.join();
   if (failure) std::rethrow_exception(failure);
@@ -338,6 +347,7 @@ void write_synthetic_voc(const fs::path& out, const SynthOptions& o) {
   write_split("val", n_test, n_test + n_val);
   write_split("train", n_test + n_val, o.count);
   write_split("trainval", n_test, o.count);
+  sync_file_system(out);  // the unsynced images and annotations, in one call
 
   // Annotations of an earlier, larger run would be read by read_voc without a split.
   size_t stale = 0;

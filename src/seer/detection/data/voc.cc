@@ -31,7 +31,8 @@ DetectionDataset read_voc(const fs::path& root, const VocReadOptions& options) {
 }
 
 void write_voc_annotation(const fs::path& xml, const DetectionImage& image,
-                          const std::vector<std::string>& classes, const std::string& filename) {
+                          const std::vector<std::string>& classes, const std::string& filename,
+                          Durability durability) {
   pugi::xml_document doc;
   pugi::xml_node root = doc.append_child("annotation");
   auto text = [](pugi::xml_node parent, const char* name, const std::string& value) {
@@ -64,7 +65,7 @@ void write_voc_annotation(const fs::path& xml, const DetectionImage& image,
   }
   std::ostringstream out;
   doc.save(out, "\t", pugi::format_indent | pugi::format_no_declaration);
-  write_file_atomic(xml, out.str());
+  write_file_atomic(xml, out.str(), durability);
 }
 
 }  // namespace seer::detection

@@ -44,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "seer/core/atomic_file.h"
 #include "seer/detection/data/dataset.h"
 
 namespace seer::detection {
@@ -65,6 +66,7 @@ DetectionDataset read_voc(const std::filesystem::path& root, const VocReadOption
 // <filename> written (the image's file name, e.g. "000001.jpg"); boxes are converted to VOC
 // file coordinates (xmin = x1 + 1, ymin = y1 + 1, xmax = x2, ymax = y2, rounded to integers).
 void write_voc_annotation(const std::filesystem::path& xml, const DetectionImage& image,
-                          const std::vector<std::string>& classes, const std::string& filename);
+                          const std::vector<std::string>& classes, const std::string& filename,
+                          Durability durability = Durability::synced);
 
 }  // namespace seer::detection

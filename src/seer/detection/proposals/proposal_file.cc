@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "seer/core/cores.h"
 #include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"
@@ -162,7 +163,7 @@ ComputeReport compute_proposals(const DetectionDataset& data, const fs::path& di
     if (todo[i]) work.push_back(i);
 
   const int threads = std::max(1, std::min<int>(compute.threads > 0 ? compute.threads
-                                                                     : static_cast<int>(std::thread::hardware_concurrency()),
+                                                                     : available_cores(),
                                                 static_cast<int>(std::max<size_t>(1, work.size()))));
   ProgressBarOptions bar_options;
   bar_options.label = "proposals";
