@@ -7,14 +7,17 @@
 #              4 folds, test on the fifth; mean and standard error of the whole-captcha accuracy
 #   report     no runs, only the table and chart from OUT/results.jsonl (with APPEND=1)
 #   curve      the learning curve: the first N of the 600 (same shuffle) for each N in SIZES,
-#              tested on test_numbers_only; with INIT=model.pt also fine-tuned from that model
+#              tested on test_numbers_only (40) and, for N <= 600 - HELDOUT, also on the last
+#              HELDOUT of the shuffle (200: the 40 test images are too few to tell the sizes
+#              apart); with INIT=model.pt also fine-tuned from that model, and that model alone
+#              tested as "0-init" (no real label)
 # Results go to OUT/results.jsonl (one line per run: part, tool, fold or size, accuracies,
 # seconds) and a markdown table is printed at the end.
 #
 # Usage: bench/captcha_recipe.sh [build-dir]
 # Environment (defaults in brackets):
 #   PARTS ["official cv curve"]  TOOLS ["seer peer"]  MINUTES [15]  THREADS [2]
-#   SIZES ["50 100 200 400 600"]  FOLDS ["0 1 2 3 4"]: the cv folds to run (split them over two
+#   SIZES ["50 100 200 400 600"]  HELDOUT [200]  FOLDS ["0 1 2 3 4"]: the cv folds to run (split them over two
 #                 invocations with different OUT to use two cores)  FLAGS [""]: more `seer captcha train` flags (--head ctc ...)
 #   INIT [""]: a model to fine-tune from in the curve (styled synthetic pretraining)
 #   OUT [bench/out/captcha-recipe]  SEER_DATA [../shared/data]
@@ -35,6 +38,7 @@ TOOLS=${TOOLS:-seer peer}
 MINUTES=${MINUTES:-15}
 THREADS=${THREADS:-2}
 SIZES=${SIZES:-50 100 200 400 600}
+HELDOUT=${HELDOUT:-200}
 FOLDS=${FOLDS:-0 1 2 3 4}
 FLAGS=${FLAGS:-}
 INIT=${INIT:-}
@@ -59,6 +63,19 @@ link_folder() {
   for f in "$@"; do ln -s "$TRAIN/$f" "$dir/$f"; done
 }
 
+# with_heldout RESULT MODEL N: RESULT (a JSON line) with the model's accuracy on the curve's
+# held-out images added, when the first N of the shuffle leave them out.
+with_heldout() {
+  local res=$1 model=$2 n=$3
+  if [ "$HELDOUT" -gt 0 ] && [ "$n" -le $(( ${#ALL[@]} - HELDOUT )) ]; then
+    local h
+    h=$("$SEER" captcha eval --model "$model" --data "$OUT/curve/heldout" --threads "$THREADS" --json)
+    res=$($PY -c 'import json,sys; r=json.loads(sys.argv[1]); h=json.loads(sys.argv[2]);
+r["heldout_sequence_accuracy"]=h["sequence_accuracy"]; r["heldout_count"]=h["count"]; print(json.dumps(r))' "$res" "$h")
+  fi
+  echo "$res"
+}
+
 # run_tool TOOL PART KEY TRAIN_DIR TEST_DIR [seer flags]: one run, its results line on stdout.
 run_tool() {
   local tool=$1 part=$2 key=$3 train=$4 test=$5; shift 5
@@ -74,6 +91,7 @@ run_tool() {
       # Training speed (images/s over the training loop, evaluations included) from the train line.
       res=$($PY -c 'import json,sys; r=json.loads(sys.argv[1]); t=json.loads(open(sys.argv[2]).read().strip().splitlines()[-1]);
 r["images_per_second"]=t["items_per_second"]; print(json.dumps(r))' "$res" "$OUT/$tag-train.json")
+      if [ "$part" = curve ]; then res=$(with_heldout "$res" "$OUT/runs/$tag/model.pt" "${key%-init}"); fi
     else
       res=$($PY bench/captcha_crnn_peer.py --train "$train" --test "$test" --length 6 --charset 0123456789 \
         --max-minutes "$MINUTES" --threads "$THREADS" ${PEER_FLAGS:-} --json 2> "$OUT/$tag-peer.log" | tail -1)
@@ -115,6 +133,13 @@ for part in $PARTS; do
         run_one cv "fold$k" "$OUT/folds/$k/train" "$OUT/folds/$k/test"
       done ;;
     curve)
+      link_folder "$OUT/curve/heldout" "${ALL[@]:${#ALL[@]}-HELDOUT}"
+      if [ -n "$INIT" ]; then  # the pretrained model alone: no real label
+        res=$(with_heldout "$("$SEER" captcha eval --model "$INIT" --data "$TEST" --threads "$THREADS" --json)" "$INIT" 0)
+        $PY -c 'import json,sys; r=json.loads(sys.argv[1]); r.update({"part":"curve","key":"0-init","tool":"seer","seconds":0,
+          "minutes":float(sys.argv[2]),"threads":int(sys.argv[3]),"parallel":False}); r.pop("position_accuracy",None);
+r.pop("worst_position_errors",None); print(json.dumps(r))' "$res" "$MINUTES" "$THREADS" | tee -a "$OUT/results.jsonl"
+      fi
       for n in $SIZES; do
         link_folder "$OUT/curve/$n" "${ALL[@]:0:$n}"
         run_one curve "$n" "$OUT/curve/$n" "$TEST"
@@ -131,19 +156,26 @@ $PY - "$OUT/results.jsonl" "$OUT/curve.csv" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 # The learning curve as a CSV for `seer plot`: whole-captcha accuracy (%) against labelled images.
-columns = ["seer from scratch", "seer, styled synthetic pretraining then fine-tuned", "CRNN-CTC peer"]
+# Columns: (variant, test set); variant 0 seer from scratch, 1 seer fine-tuned from INIT, 2 the peer.
+names = ["seer from scratch", "seer, styled pretraining then fine-tuned", "CRNN-CTC peer"]
+sets = [("heldout_sequence_accuracy", "{} held-out"), ("sequence_accuracy", "40 test")]
 curve = {}
 for r in rows:
     if r["part"] == "curve":
         init = r["key"].endswith("-init")
-        col = 2 if r["tool"] != "seer" else 1 if init else 0
-        curve.setdefault(int(r["key"][:-5] if init else r["key"]), [None] * 3)[col] = 100 * r["sequence_accuracy"]
-used = [c for c in range(3) if any(v[c] is not None for v in curve.values())]
+        variant = 2 if r["tool"] != "seer" else 1 if init else 0
+        n = int(r["key"][:-5] if init else r["key"])
+        for si, (field, _) in enumerate(sets):
+            if r.get(field) is not None:
+                curve.setdefault(n, {})[(variant, si)] = 100 * r[field]
+                if si == 0: heldout_count = r.get("heldout_count", 0)
+used = sorted({c for v in curve.values() for c in v})
 if curve:
     with open(sys.argv[2], "w") as f:
-        f.write(",".join(["labelled images"] + [columns[c] for c in used]) + "\n")
+        f.write(",".join(["labelled images"] + [f'"{names[v]}, {sets[si][1].format(heldout_count) if si == 0 else sets[si][1]}"'
+                                                for v, si in used]) + "\n")
         for n in sorted(curve):
-            f.write(f"{n}," + ",".join("" if curve[n][c] is None else f"{curve[n][c]:.1f}" for c in used) + "\n")
+            f.write(f"{n}," + ",".join(f"{curve[n][c]:.1f}" if c in curve[n] else "" for c in used) + "\n")
 print("| part | run | tool | threads | char accuracy | whole-captcha accuracy | training images/s | seconds |")
 print("|---|---|---|---:|---:|---:|---:|---:|")
 for r in rows:
@@ -157,6 +189,6 @@ for tool in sorted({r["tool"] for r in rows}):
         print(f"\n{tool}: 5-fold whole-captcha accuracy {100*statistics.mean(cv):.1f}% (SE {100*se:.1f})")
 EOF
 if [ -s "$OUT/curve.csv" ]; then
-  "$SEER" plot --csv "$OUT/curve.csv" --out "$OUT/curve.png" --log-x --y-label "whole-captcha accuracy (%)" \
-    --title "captcha-real-6digit: accuracy on the 40 test images against real labels ($MINUTES min, $THREADS thread(s))"
+  "$SEER" plot --csv "$OUT/curve.csv" --out "$OUT/curve.png" --y-label "whole-captcha accuracy (%)" \
+    --title "captcha-real-6digit: whole-captcha accuracy against real labels ($MINUTES min, $THREADS thread(s) each)"
 fi

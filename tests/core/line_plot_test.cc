@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,27 @@ TEST(LinePlot, EmptyPlotIsStillAValidPng) {
   ASSERT_FALSE(img.empty());
   EXPECT_EQ(img.cols, 900);
   EXPECT_EQ(count_colour(img, kFirst, cv::Rect(0, 0, img.cols, img.rows)), 0);
+}
+
+// A title wider than the image is set smaller, whole: its ink stays off the image's side edges
+// (it was centred over the plot area and cut off on both sides).
+TEST(LinePlot, LongTitleIsShrunkToFitTheImage) {
+  testing::ScratchDir dir;
+  const fs::path png = dir / "long.png";
+  write_line_plot(png, {ramp("a", 5, 1)},
+                  titled("captcha-real-6digit: whole-captcha accuracy against real labels (15 min, 1 thread each)"));
+  const cv::Mat img = load(png);
+  cv::Mat gray;
+  cv::cvtColor(img, gray, cv::COLOR_BGR2GRAY);
+  const cv::Mat band = gray(cv::Rect(0, 0, img.cols, 40));
+  int left = img.cols, right = -1;
+  for (int y = 0; y < band.rows; ++y)
+    for (int x = 0; x < band.cols; ++x)
+      if (band.at<uchar>(y, x) < 100) left = std::min(left, x), right = std::max(right, x);
+  ASSERT_GE(right, 0) << "no title drawn";
+  EXPECT_GE(left, 8);
+  EXPECT_LE(right, img.cols - 9);
+  EXPECT_GT(right - left, img.cols / 2);  // still a title, not a speck
 }
 
 TEST(LinePlot, NonFiniteOnlySeriesIsNotDrawn) {

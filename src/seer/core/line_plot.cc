@@ -306,9 +306,12 @@ void write_line_plot(const std::filesystem::path& png, const std::vector<Series>
 
   // Title and axis labels.
   if (!options.title.empty()) {
-    const cv::Size size = text_size(options.title, kTitleScale, 2);
-    put_text(img, options.title, {area.x + (area.width - size.width) / 2, 14 + size.height},
-             kTitleScale, kBlack, 2);
+    // A long title is set smaller until it fits the image (with a margin), never cut off.
+    double scale = kTitleScale;
+    while (scale > 0.3 && text_size(options.title, scale, 2).width > img.cols - 20) scale *= 0.9;
+    const cv::Size size = text_size(options.title, scale, 2);
+    const int x = std::clamp(area.x + (area.width - size.width) / 2, 10, std::max(10, img.cols - 10 - size.width));
+    put_text(img, options.title, {x, 14 + size.height}, scale, kBlack, 2);
   }
   if (!options.x_label.empty()) {
     const cv::Size size = text_size(options.x_label, kLabelScale);
