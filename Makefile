@@ -8,7 +8,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/seer-ccache
 # Relative paths in the cache key, so that every clone of the project shares the cache.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: all deps configure build test demo bench asan clean
+.PHONY: all deps configure build test demo bench asan fuzz clean
 
 all: build
 
@@ -36,5 +36,10 @@ bench: build
 asan:
 	@$(MAKE) test BUILD=build-asan TYPE=RelWithDebInfo CMAKE_FLAGS=-DSEER_SANITIZE=ON
 
+# libFuzzer targets for the readers (clang, ASan + UBSan), each run FUZZ_SECONDS (default 60).
+fuzz: export SEER_FUZZ := 1
+fuzz: deps
+	@scripts/fuzz
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -74,7 +74,7 @@ std::vector<nlohmann::json> MetricsLog::read(const fs::path& path) {
     if (blank(line)) continue;
     try {
       records.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e309
       throw file_error(path.string(), line_no, "malformed JSON: " + short_reason(e));
     }
     if (!records.back().is_object()) {

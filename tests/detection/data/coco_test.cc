@@ -122,6 +122,11 @@ TEST(CocoRead, BadFilesAreErrorsNamingTheFile) {
   write_text(dir / "bad.json", "{\n  \"images\": [\n    {\"id\": 1,,}\n  ]\n}");
   std::string msg = error_of([&] { read_coco(dir / "bad.json", dir.path()); });
   EXPECT_TRUE(Contains(msg, (dir / "bad.json").string() + ":3: bad JSON")) << msg;
+  // Found by fuzz/fuzz_coco_json: a number too large for a double is nlohmann's out_of_range,
+  // not a parse_error, and escaped as a bare exception.
+  write_text(dir / "bad.json", "1e309{is");
+  msg = error_of([&] { read_coco(dir / "bad.json", dir.path()); });
+  EXPECT_TRUE(Contains(msg, (dir / "bad.json").string() + ": bad JSON")) << msg;
   write_text(dir / "bad.json", R"({"images": [], "annotations": []})");
   EXPECT_TRUE(Contains(error_of([&] { read_coco(dir / "bad.json", dir.path()); }), "no \"categories\" array"));
   write_text(dir / "bad.json",

@@ -46,6 +46,8 @@ DetectionDataset read_coco(const fs::path& json_path, const fs::path& images_dir
     size_t end = std::min(e.byte, bytes.size());
     long line = 1 + static_cast<long>(std::count(bytes.begin(), bytes.begin() + end, '\n'));
     throw file_error(file, line, std::string("bad JSON: ") + e.what());
+  } catch (const json::exception& e) {  // a number out of range (1e309) is not a parse_error
+    throw file_error(file, std::string("bad JSON: ") + e.what());
   }
   if (!root.is_object()) throw file_error(file, "not a COCO instances file (top level is not an object)");
 
