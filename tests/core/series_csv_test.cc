@@ -49,6 +49,15 @@ TEST(SeriesCsv, ReadsColumnsAsSeriesWithMissingPoints) {
   EXPECT_TRUE(std::isnan(t.series[1].y[2]));
 }
 
+TEST(SeriesCsv, HeaderBytesThatAreNotUtf8AreReadAsCp1252WithAWarning) {
+  testing::ScratchDir dir;
+  SeriesTable t;
+  const std::string err = testing::stderr_of([&] { t = read_series_csv(write(dir, "x,caf\xE9\n1,2\n")); });
+  ASSERT_EQ(t.series.size(), 1u);
+  EXPECT_EQ(t.series[0].name, "caf\xC3\xA9");
+  EXPECT_NE(err.find("table.csv:1: header bytes that are not UTF-8"), std::string::npos) << err;
+}
+
 TEST(SeriesCsv, BadTablesNameTheFileAndLine) {
   EXPECT_NE(error_of("n,a\n1,2\n3,2,4\n").find("table.csv:3: 3 cells where the header has 2"), std::string::npos)
       << error_of("n,a\n1,2\n3,2,4\n");

@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "seer/core/error.h"
+#include "seer/core/strings.h"
 
 namespace seer::captcha {
 namespace {
@@ -27,13 +28,6 @@ bool is_image_file(const fs::path& p) {
   static const std::set<std::string> kExtensions = {".png", ".jpg", ".jpeg", ".bmp",
                                                     ".gif", ".tif", ".tiff", ".webp"};
   return kExtensions.count(lower(p.extension().string())) > 0;
-}
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
 }
 
 // Form 1: the label is the start of the file name, up to the first '_' or '.'.
@@ -85,13 +79,13 @@ void read_label_file(const fs::path& dir, const fs::path& list, Collector& out) 
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 BOM (Notepad)
-    std::string text = trim(line);
+    std::string text(trim(line));
     if (text.empty() || text[0] == '#') continue;
     std::string file, label;
     if (auto tab = text.find('\t'); tab != std::string::npos) {
       // Tab-separated: the file name may contain spaces.
-      file = trim(text.substr(0, tab));
-      label = trim(text.substr(tab + 1));
+      file = trim(std::string_view(text).substr(0, tab));
+      label = trim(std::string_view(text).substr(tab + 1));
     } else {
       std::istringstream fields(text);
       std::string extra;

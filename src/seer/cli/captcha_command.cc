@@ -9,7 +9,6 @@
 #include <torch/torch.h>
 
 #include "seer/captcha/batches.h"
-#include "seer/core/cores.h"
 #include "seer/captcha/folder_dataset.h"
 #include "seer/captcha/generator.h"
 #include "seer/captcha/label_codec.h"
@@ -20,6 +19,7 @@
 #include "seer/cli/train_flags.h"
 #include "seer/core/atomic_file.h"
 #include "seer/core/checkpoint.h"
+#include "seer/core/cores.h"
 #include "seer/core/device.h"
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"

@@ -6,16 +6,11 @@
 #include <fstream>
 
 #include "seer/core/error.h"
+#include "seer/core/strings.h"
+#include "seer/text/encoding.h"
 
 namespace seer {
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 // Splits one CSV line into trimmed cells; a cell in double quotes may hold commas ("" is a quote).
 std::vector<std::string> split_cells(const std::string& line, const std::string& path, long line_no) {
@@ -37,7 +32,7 @@ std::vector<std::string> split_cells(const std::string& line, const std::string&
       quoted = was_quoted = true;
       cell.clear();
     } else if (c == ',') {
-      cells.push_back(was_quoted ? cell : trim(cell));
+      cells.push_back(was_quoted ? cell : std::string(trim(cell)));
       cell.clear();
       was_quoted = false;
     } else {
@@ -45,7 +40,7 @@ std::vector<std::string> split_cells(const std::string& line, const std::string&
     }
   }
   if (quoted) throw file_error(path, line_no, "a quoted cell is not closed");
-  cells.push_back(was_quoted ? cell : trim(cell));
+  cells.push_back(was_quoted ? cell : std::string(trim(cell)));
   return cells;
 }
 
@@ -76,6 +71,13 @@ SeriesTable read_series_csv(const std::filesystem::path& path) {
     if (trim(line).empty()) continue;
     std::vector<std::string> cells = split_cells(line, p, line_no);
     if (header.empty()) {
+      // Names are drawn as text: bytes that are not UTF-8 are read as cp1252, with a warning.
+      for (auto& cell : cells) {
+        size_t invalid = 0;
+        cell = text::utf8_or_cp1252(cell, &invalid);
+        if (invalid > 0)
+          warn(file_error(p, line_no, "header bytes that are not UTF-8 were read as cp1252/Latin-1").what());
+      }
       header = cells;
       if (header.size() < 2)
         throw file_error(p, line_no, "the header needs an x column and at least one series column");

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "seer/core/error.h"
+#include "seer/core/strings.h"
 #include "seer/text/encoding.h"
 #include "seer/text/tokenizer.h"
 
@@ -25,12 +26,6 @@ struct Line {
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // The line, cut for an error message.

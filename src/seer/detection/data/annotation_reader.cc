@@ -13,6 +13,7 @@
 
 #include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
+#include "seer/core/strings.h"
 #include "seer/detection/data/image_io.h"
 
 namespace seer::detection::internal {
@@ -20,16 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string trim(std::string_view s) {
-  const char* ws = " \t\r\n\f\v";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(ws);
-  return std::string(s.substr(b, e - b + 1));
-}
-
 std::optional<double> parse_number(std::string_view text) {
-  std::string s = trim(text);
+  std::string s(trim(text));
   if (!s.empty() && s[0] == '+') s.erase(0, 1);
   if (s.empty()) return std::nullopt;
   double v = 0;
@@ -40,7 +33,7 @@ std::optional<double> parse_number(std::string_view text) {
 
 // "1"/"true"/"yes" (any case, any non-zero number) -> true; absent, "0", anything else -> false.
 bool parse_flag(const pugi::xml_node& node) {
-  std::string s = trim(node.child_value());
+  std::string s(trim(node.child_value()));
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   if (s == "true" || s == "yes") return true;
   if (auto v = parse_number(s)) return *v != 0;

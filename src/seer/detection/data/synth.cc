@@ -15,8 +15,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "seer/core/cores.h"
 #include "seer/core/atomic_file.h"
+#include "seer/core/cores.h"
 #include "seer/core/error.h"
 #include "seer/detection/data/voc.h"
 #include "seer/core/random.h"

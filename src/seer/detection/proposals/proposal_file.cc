@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "seer/core/cores.h"
 #include "seer/core/atomic_file.h"
+#include "seer/core/cores.h"
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"
 #include "seer/detection/data/image_io.h"
