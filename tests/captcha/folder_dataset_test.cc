@@ -190,7 +190,7 @@ TEST(FolderDataset, CorruptImageIsAnErrorNamingIt) {
   write_image(dir / "a.png", test_image(1));
   write_corrupt(dir / "x.png");
   write_text(dir / "labels.txt", "a.png\t1111\nx.png\t2222\n");
-  EXPECT_EQ(scan_error(dir.path()), (dir / "x.png").string() + ": cannot decode image");
+  EXPECT_EQ(scan_error(dir.path()), (dir / "x.png").string() + ": not an image seer reads (JPEG, PNG, BMP, TIFF, WebP or PNM)");
 
   FolderDatasetOptions skip;
   skip.skip_bad = true;
@@ -211,7 +211,7 @@ TEST(FolderDataset, CorruptImageWithoutVerifyFailsOnLoad) {
     dataset.load(0);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), (dir / "2222_x.png").string() + ": cannot decode image");
+    EXPECT_EQ(std::string(e.what()), (dir / "2222_x.png").string() + ": not an image seer reads (JPEG, PNG, BMP, TIFF, WebP or PNM)");
   }
 }
 

@@ -33,6 +33,30 @@ TEST(CaptchaCli, HelpListsSubcommands) {
   EXPECT_EQ(run("captcha train --help").code, 0);
 }
 
+// A resumed run's config.json is the one config seer did not just write: a user may have edited
+// it. What it lacks or holds wrongly is an error naming that file, not a bare JSON message.
+TEST(CaptchaCli, ResumeWithAnEditedConfigNamesTheFile) {
+  seer::testing::ScratchDir dir;
+  const auto runp = (dir / "run").string();
+  auto t = run("captcha train --data generated --steps 2 --batch 4 --eval-count 4 --threads 1"
+               " --no-progress --run " + runp + kTinyNet);
+  ASSERT_EQ(t.code, 0) << t.out;
+  const auto config_path = dir / "run" / "config.json";
+  for (const char* edit : {"drop seed", "batch as text"}) {
+    SCOPED_TRACE(edit);
+    nlohmann::json config = nlohmann::json::parse(std::ifstream(config_path));
+    nlohmann::json edited = config;
+    if (std::string(edit) == "drop seed") edited.erase("seed");
+    else edited["batch"] = "eight";
+    std::ofstream(config_path) << edited.dump();
+    auto r = run("captcha train --resume --run " + runp + " --no-progress");
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("seer: error: " + config_path.string() + ": not the config this run needs ("),
+              std::string::npos) << r.out;
+    std::ofstream(config_path) << config.dump();
+  }
+}
+
 TEST(CaptchaCli, GenerateTrainEvalPredict) {
   seer::testing::ScratchDir dir;
   const auto data = (dir / "data").string();

@@ -8,10 +8,10 @@
 #include <sstream>
 #include <utility>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "seer/core/error.h"
+#include "seer/core/image_file.h"
 #include "seer/core/strings.h"
 
 namespace seer::captcha {
@@ -45,8 +45,16 @@ class Collector {
   // `where` locates the entry in messages: the image path, or "labels.txt:LINE".
   void add(const fs::path& path, const std::string& label, const std::string& where) {
     if (auto problem = codec_.check(label); !problem.empty()) return reject(where, problem);
-    if (options_.verify_images && cv::imread(path.string(), cv::IMREAD_COLOR).empty())
-      return reject(path.string(), "cannot decode image");
+    if (options_.verify_images) {
+      try {
+        read_image_bgr(path);
+      } catch (const Error& e) {
+        // read_image_bgr's message starts with the path: keep only the reason.
+        std::string reason = e.what();
+        if (reason.rfind(path.string() + ": ", 0) == 0) reason.erase(0, path.string().size() + 2);
+        return reject(path.string(), reason);
+      }
+    }
     items_.push_back({path, label});
   }
 
@@ -157,10 +165,8 @@ cv::Mat FolderDataset::load(size_t i) const {
     throw Error(dir_.string() + ": image " + std::to_string(i) + " requested, the folder has " +
                 std::to_string(items_.size()));
   const auto& path = items_[i].path;
-  // IMREAD_COLOR expands grayscale to 3 channels, drops alpha and reduces 16-bit to 8-bit.
-  cv::Mat image = cv::imread(path.string(), cv::IMREAD_COLOR);
-  if (image.empty()) throw file_error(path.string(), "cannot decode image");
-  return image;
+  // 8-bit BGR whatever the file holds (grey, alpha, 16-bit); errors name the file.
+  return read_image_bgr(path);
 }
 
 void to_model_input(const cv::Mat& image, int width, int height, float* out) {

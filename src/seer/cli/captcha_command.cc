@@ -22,6 +22,7 @@
 #include "seer/core/cores.h"
 #include "seer/core/device.h"
 #include "seer/core/error.h"
+#include "seer/core/image_file.h"
 #include "seer/core/progress_bar.h"
 
 namespace seer::cli {
@@ -461,10 +462,7 @@ void run_predict(const PredictFlags& f) {
   const int w = reader.config.net.input_width, h = reader.config.net.input_height;
   auto input = torch::empty({static_cast<int64_t>(f.images.size()), 1, h, w});
   for (size_t i = 0; i < f.images.size(); ++i) {
-    cv::Mat img = cv::imread(f.images[i], cv::IMREAD_COLOR);
-    if (img.empty()) {
-      throw file_error(f.images[i], fs::exists(f.images[i]) ? "cannot decode image" : "no such file");
-    }
+    const cv::Mat img = read_image_bgr(f.images[i]);
     to_model_input(img, w, h, input.data_ptr<float>() + i * w * h);
   }
   auto predictions = predict_captcha(reader, input);

@@ -3,9 +3,11 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <c10/util/Exception.h>
 
 #include "seer/cli/commands.h"
+#include "seer/cli/resumed_config.h"
 #include "seer/core/device.h"
 #include "seer/core/error.h"
 
@@ -28,6 +30,16 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const c10::Error& e) {
     std::cerr << "seer: error: " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const nlohmann::json::exception& e) {
+    // Every config seer writes itself is complete; a resumed run's config.json may be edited.
+    const auto& config = seer::cli::resumed_config_file();
+    if (!config.empty()) {
+      std::cerr << "seer: error: " << config.string() << ": not the config this run needs (" << e.what()
+                << "); was it edited? Restore the value, or start a new run\n";
+    } else {
+      std::cerr << "seer: error: " << e.what() << "\n";
+    }
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "seer: error: " << e.what() << "\n";

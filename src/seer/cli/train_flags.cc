@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "seer/cli/resumed_config.h"
 #include "seer/core/device.h"
 #include "seer/core/error.h"
 
@@ -124,6 +125,13 @@ void validate_train_flags(const TrainFlags& f) {
   if (f.threads < 0) throw Error("--threads must be >= 0 (0: all cores)");
 }
 
+namespace {
+std::filesystem::path resumed_config;
+}  // namespace
+
+const std::filesystem::path& resumed_config_file() { return resumed_config; }
+void set_resumed_config_file(const std::filesystem::path& path) { resumed_config = path; }
+
 nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohmann::json config,
                         std::optional<RunDir>& run, bool* created) {
   if (created) *created = false;
@@ -136,6 +144,7 @@ nlohmann::json open_run(const std::string& task, const TrainFlags& flags, nlohma
       run.emplace(*dir);
       auto stored = run->read_config();
       check_resumed_schedule(flags, stored, *dir / "config.json");
+      set_resumed_config_file(*dir / "config.json");
       std::cerr << "resuming " << dir->string() << "\n";
       return stored;
     }

@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "seer/core/atomic_file.h"
+#include "seer/core/error.h"
 
 #include "detection/data/voc_fixture.h"
 #include "test_support.h"
@@ -155,6 +156,92 @@ TEST(ImageRead, TruncatedOrCorruptFilesAreErrorsNamingTheFile) {
   write_text(dir / "empty.png", "");
   EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "empty.png"); }), "empty.png: "));
   EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "none.png"); }), "none.png: image file not found"));
+}
+
+// JPEGs are decoded with libjpeg-turbo directly (jpeg_decoder.h): the pixels must be OpenCV's,
+// byte for byte, for every kind OpenCV would have decoded.
+TEST(ImageRead, JpegPixelsAreOpenCvs) {
+  ScratchDir dir;
+  const cv::Mat colour = noise(67, 41, CV_8UC3);
+  const cv::Mat grey = noise(53, 29, CV_8UC1);
+  const std::vector<std::pair<std::string, std::vector<int>>> kinds = {
+      {"baseline.jpg", {cv::IMWRITE_JPEG_QUALITY, 90}},
+      {"progressive.jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}},
+      {"q100.jpg", {cv::IMWRITE_JPEG_QUALITY, 100}},
+      {"q20-optimized.jpg", {cv::IMWRITE_JPEG_QUALITY, 20, cv::IMWRITE_JPEG_OPTIMIZE, 1}},
+      {"restart.jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 2}},
+  };
+  for (const auto& [name, params] : kinds) {
+    for (const cv::Mat& source : {colour, grey}) {
+      const std::string path = (dir / ((source.channels() == 1 ? "grey-" : "") + name)).string();
+      ASSERT_TRUE(cv::imwrite(path, source, params));
+      const cv::Mat ours = read_image_bgr(path);
+      const cv::Mat theirs = cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+      ASSERT_EQ(ours.type(), CV_8UC3) << path;
+      ASSERT_EQ(ours.size(), theirs.size()) << path;
+      EXPECT_EQ(cv::norm(ours, theirs, cv::NORM_INF), 0) << path;
+    }
+  }
+}
+
+// Damaged but decodable data: libjpeg's warning reaches seer's warnings with the file's name,
+// once per file (training decodes each image every epoch), and the image is still returned.
+TEST(ImageRead, DamagedJpegWarnsOnceNamingTheFile) {
+  ScratchDir dir;
+  const fs::path full = dir / "full.jpg";
+  ASSERT_TRUE(cv::imwrite(full.string(), noise(64, 48, CV_8UC3)));
+  std::string bytes = read_file(full);
+  ASSERT_EQ(bytes.substr(bytes.size() - 2), "\xFF\xD9");
+  bytes.insert(bytes.size() - 2, "junk");  // 4 extraneous bytes before the end marker
+  const fs::path damaged = dir / "damaged.jpg";
+  write_text(damaged, bytes);
+  WarningCollector warnings;
+  EXPECT_EQ(read_image_bgr(damaged).size(), cv::Size(64, 48));
+  EXPECT_EQ(read_image_bgr(damaged).size(), cv::Size(64, 48));
+  EXPECT_EQ(read_image_bgr(full).size(), cv::Size(64, 48));
+  const auto messages = warnings.messages();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_TRUE(Contains(messages[0], damaged.string() + ": damaged JPEG data, decoded anyway (libjpeg: "))
+      << messages[0];
+  EXPECT_TRUE(Contains(messages[0], "extraneous bytes")) << messages[0];
+}
+
+// A frame header libjpeg refuses (zero components): an error naming the file, with libjpeg's
+// reason.
+TEST(ImageRead, UndecodableJpegIsAnErrorWithLibjpegsReason) {
+  ScratchDir dir;
+  const fs::path full = dir / "full.jpg";
+  ASSERT_TRUE(cv::imwrite(full.string(), noise(64, 48, CV_8UC3)));
+  std::string bytes = read_file(full);
+  const size_t sof = bytes.find("\xFF\xC0");
+  ASSERT_NE(sof, std::string::npos);
+  bytes[sof + 9] = 0;  // FF C0, length (2), precision (1), height (2), width (2): the count
+  write_text(dir / "bad.jpg", bytes);
+  const std::string error = error_of([&] { read_image_bgr(dir / "bad.jpg"); });
+  EXPECT_TRUE(Contains(error, (dir / "bad.jpg").string() + ": corrupt JPEG (libjpeg: ")) << error;
+}
+
+// fuzz_image's finding (2026-12-06): a file OpenCV took for DICOM ("DICM" at byte 128) made
+// GDCM fail an assert and abort the process, in both read_image_size and read_image_bgr. Only
+// the formats seer reads reach a decoder now; anything else is an error naming the file.
+TEST(ImageRead, UnknownFormatsNeverReachADecoder) {
+  ScratchDir dir;
+  std::string dicom("\x42\x00\x00\x00\x26\x00\x00\x00\xfa\x00\x00\xff", 12);
+  dicom += std::string(100, '\xff');
+  dicom += std::string("\x20\x3a\x00\x00\x00\x00\x00\x00\x00\x00\x1e\x04\x03\x00\x00\x00" "DICM\x0a\x23\x00", 23);
+  ASSERT_EQ(dicom.size(), 135u);
+  write_text(dir / "scan.png", dicom);
+  const std::string expected = (dir / "scan.png").string() + ": not an image seer reads (JPEG, PNG, BMP, TIFF, WebP or PNM)";
+  EXPECT_EQ(error_of([&] { read_image_size(dir / "scan.png"); }), expected);
+  EXPECT_EQ(error_of([&] { read_image_bgr(dir / "scan.png"); }), expected);
+  // A GIF's header is readable, but nothing here decodes GIFs: refused at once, not mid-training.
+  write_text(dir / "a.gif", std::string("GIF89a\x10\x00\x08\x00\x00\x00\x00", 13) + std::string(40, '\0'));
+  EXPECT_TRUE(Contains(error_of([&] { read_image_size(dir / "a.gif"); }), "a.gif: not an image seer reads"));
+  // The formats OpenCV decodes for seer still work.
+  for (const char* name : {"a.tif", "a.webp", "a.ppm", "a.pgm"}) {
+    ASSERT_TRUE(cv::imwrite((dir / name).string(), noise(23, 11, name[3] == 'g' ? CV_8UC1 : CV_8UC3)));
+    expect_bgr_of_header_size(dir / name, {23, 11});
+  }
 }
 
 }  // namespace
