@@ -8,7 +8,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/seer-ccache
 # Relative paths in the cache key, so that every clone of the project shares the cache.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: all deps configure build test demo bench asan fuzz clean
+.PHONY: all deps configure build test demo bench asan fuzz faults clean
 
 all: build
 
@@ -40,6 +40,12 @@ asan:
 fuzz: export SEER_FUZZ := 1
 fuzz: deps
 	@scripts/fuzz
+
+# Fault tests: each task's training killed with SIGKILL at random moments and resumed
+# (scripts/fault-kill), and run on a disk that fills up (scripts/fault-disk; root: a tmpfs).
+faults: build
+	@scripts/fault-kill $(BUILD)/seer
+	@scripts/fault-disk $(BUILD)/seer
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

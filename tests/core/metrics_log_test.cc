@@ -94,6 +94,18 @@ TEST(MetricsLog, ResumeDropsHalfWrittenLastLine) {
   EXPECT_EQ(steps_of(MetricsLog::read(path)), (std::vector<int64_t>{5, 7}));
 }
 
+// A full disk (/dev/full answers every write with ENOSPC): the error names the file and says why.
+TEST(MetricsLog, AppendOnAFullDiskSaysSo) {
+  ASSERT_TRUE(std::filesystem::exists("/dev/full")) << "/dev/full is missing: this is not a Linux system";
+  MetricsLog log("/dev/full");
+  try {
+    log.append({{"step", 1}, {"loss", 0.5}});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "/dev/full: cannot append metrics: No space left on device");
+  }
+}
+
 TEST(MetricsLog, MalformedLineErrorNamesFileAndLine) {
   testing::ScratchDir dir;
   const fs::path path = dir / "broken.jsonl";

@@ -1,6 +1,8 @@
 #include "seer/core/run_dir.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -161,6 +163,34 @@ TEST(RunDir, ReadConfigErrorsNameTheFile) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(run.config_path().string()), std::string::npos) << e.what();
   }
+}
+
+// A process killed while writing (kill -9) leaves its temporary: opening the run folder again
+// (a --resume) removes those of dead processes, in the run, its checkpoints and its plots, and
+// says so; a live process's temporaries and ordinary files stay.
+TEST(RunDir, OpeningRemovesTemporariesOfDeadProcesses) {
+  seer::testing::ScratchDir dir;
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);  // its PID is now no process's
+  fs::create_directories(dir / "checkpoints");
+  fs::create_directories(dir / "plots");
+  const std::string dead = std::to_string(child), alive = std::to_string(getpid());
+  touch(dir / (".metrics.jsonl.tmp-" + dead + "-0"));
+  touch(dir / "checkpoints" / (".step-00000040.pt.tmp-" + dead + "-3"));
+  touch(dir / "plots" / (".loss.png.tmp-" + dead + "-12"));
+  touch(dir / (".config.json.tmp-" + alive + "-1"));
+  touch(dir / "checkpoints" / "step-00000020.pt");
+  touch(dir / ".hidden.tmp-notapid");
+  WarningCollector warnings;
+  RunDir run(dir.path());
+  EXPECT_EQ(names_in(dir.path()), (std::set<std::string>{".config.json.tmp-" + alive + "-1", ".hidden.tmp-notapid",
+                                                         "checkpoints", "plots"}));
+  EXPECT_EQ(names_in(dir / "checkpoints"), std::set<std::string>{"step-00000020.pt"});
+  EXPECT_TRUE(names_in(dir / "plots").empty());
+  ASSERT_EQ(warnings.messages().size(), 1u);
+  EXPECT_NE(warnings.messages()[0].find("removed 3 half-written file(s)"), std::string::npos) << warnings.messages()[0];
 }
 
 }  // namespace

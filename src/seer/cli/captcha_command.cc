@@ -16,6 +16,7 @@
 #include "seer/captcha/style.h"
 #include "seer/captcha/task.h"
 #include "seer/cli/commands.h"
+#include "seer/cli/inference_flags.h"
 #include "seer/cli/train_flags.h"
 #include "seer/core/atomic_file.h"
 #include "seer/core/checkpoint.h"
@@ -400,25 +401,21 @@ void run_train(TrainCaptchaFlags& f) {
 
 // ---- eval -----------------------------------------------------------------------------------
 struct EvalFlags {
-  std::string model;
+  InferenceFlags common;
   std::string data;
-  std::string device = "cpu";
-  int threads = 0;
   bool skip_bad = false;
-  bool json = false;
   int samples = 8;
 };
 
 void run_eval(const EvalFlags& f) {
-  set_threads(f.threads);
-  auto reader = load_captcha_reader(f.model, select_device(f.device));
+  auto reader = load_captcha_reader(f.common.model, apply_inference_flags(f.common));
   FolderDatasetOptions fo;
   fo.skip_bad = f.skip_bad;
   FolderDataset dataset(f.data, reader.codec, fo);
   Batch data = load_folder(dataset, reader.codec, reader.config.net.input_width,
                            reader.config.net.input_height);
   auto ev = evaluate_captcha(reader.net, data, reader.codec, reader.device);
-  if (f.json) {
+  if (f.common.json) {
     auto j = ev.to_json(reader.codec.charset());
     j["skipped"] = dataset.skipped();
     std::cout << j.dump() << std::endl;
@@ -450,15 +447,12 @@ void run_eval(const EvalFlags& f) {
 
 // ---- predict --------------------------------------------------------------------------------
 struct PredictFlags {
-  std::string model;
+  InferenceFlags common;
   std::vector<std::string> images;
-  std::string device = "cpu";
-  bool json = false;
 };
 
 void run_predict(const PredictFlags& f) {
-  set_threads(0);
-  auto reader = load_captcha_reader(f.model, select_device(f.device));
+  auto reader = load_captcha_reader(f.common.model, apply_inference_flags(f.common));
   const int w = reader.config.net.input_width, h = reader.config.net.input_height;
   auto input = torch::empty({static_cast<int64_t>(f.images.size()), 1, h, w});
   for (size_t i = 0; i < f.images.size(); ++i) {
@@ -468,7 +462,7 @@ void run_predict(const PredictFlags& f) {
   auto predictions = predict_captcha(reader, input);
   for (size_t i = 0; i < predictions.size(); ++i) {
     const auto& p = predictions[i];
-    if (f.json) {
+    if (f.common.json) {
       std::cout << nlohmann::json{{"image", f.images[i]}, {"label", p.label},
                                   {"confidence", p.confidence}}.dump()
                 << std::endl;
@@ -579,21 +573,16 @@ void add_captcha_command(CLI::App& app) {
 
   auto ev = std::make_shared<EvalFlags>();
   auto* e = captcha->add_subcommand("eval", "Accuracy of a model on a labelled folder");
-  e->add_option("--model", ev->model, "model.pt or a checkpoint")->required();
+  add_inference_flags(e, ev->common, "Print one JSON object");
   e->add_option("--data", ev->data, "Labelled folder")->required();
-  e->add_option("--device", ev->device, "cpu, cuda or auto")->capture_default_str();
-  e->add_option("--threads", ev->threads, "CPU threads (0 = all cores)");
   e->add_option("--samples", ev->samples, "Sample predictions to print")->capture_default_str();
   e->add_flag("--skip-bad", ev->skip_bad, "Skip (and count) bad images instead of failing");
-  e->add_flag("--json", ev->json, "Print one JSON object");
   e->callback([ev] { run_eval(*ev); });
 
   auto pr = std::make_shared<PredictFlags>();
   auto* p = captcha->add_subcommand("predict", "Read captcha images");
-  p->add_option("--model", pr->model, "model.pt or a checkpoint")->required();
+  add_inference_flags(p, pr->common, "One JSON object per image");
   p->add_option("images", pr->images, "Image files")->required();
-  p->add_option("--device", pr->device, "cpu, cuda or auto")->capture_default_str();
-  p->add_flag("--json", pr->json, "One JSON object per image");
   p->callback([pr] { run_predict(*pr); });
 }
 

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "seer/cli/detect_commands.h"
+#include "seer/cli/inference_flags.h"
 #include "seer/cli/train_flags.h"
 #include "seer/core/checkpoint.h"
 #include "seer/core/device.h"
@@ -85,6 +86,7 @@ struct DetectTrainFlags {
   std::string proposals;         // fast-rcnn: the proposals folder (seer detect proposals)
   int64_t max_proposals = 2000;  // fast-rcnn: proposals per image
   int64_t rois_per_image = 0;    // RoIs sampled per image for the head (0: 128, fast-rcnn 64)
+  double fg_fraction = models::RoiHeadsOptions{}.positive_fraction;  // foreground share of them
   int warp_size = models::rcnn::WarpOptions{}.size;        // rcnn
   int warp_context = models::rcnn::WarpOptions{}.context;  // rcnn
   int64_t svm_windows = training::SvmStageOptions{}.windows_per_image;  // rcnn, sppnet
@@ -124,6 +126,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
   if (f.svm_windows < 1) throw Error("--svm-windows must be >= 1");
   if (f.max_proposals < 1) throw Error("--max-proposals must be >= 1");
   if (f.rois_per_image < 0) throw Error("--rois-per-image must be >= 0");
+  if (!(f.fg_fraction > 0 && f.fg_fraction <= 1)) throw Error("--fg-fraction must be in (0, 1]");
   training::parse_schedule(f.schedule);
   if (f.batch < 1) throw Error("--batch must be >= 1");
   if (!(f.epochs > 0)) throw Error("--epochs must be > 0");
@@ -190,6 +193,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
     model.roi_heads.box_loss_weight = 0.0;
   }
   if (f.rois_per_image > 0) model.roi_heads.batch_per_image = f.rois_per_image;
+  model.roi_heads.positive_fraction = f.fg_fraction;
   models::make_faster_rcnn(model);  // checks every option before a run folder exists
 
   const auto images = static_cast<double>(train.images.size());
@@ -339,14 +343,11 @@ void run_train(const DetectTrainFlags& f) {
 
 // ---- test -----------------------------------------------------------------------------------
 struct DetectTestFlags {
-  std::string model;
+  InferenceFlags common;
   std::string data;
   std::string split = "test";
   std::string out;
   int64_t rpn_post_nms = 0;
-  int threads = 0;
-  std::string device = "cpu";
-  bool json = false;
   bool progress = true;
   double test_fraction = 0.2;
   std::string proposals;            // fast-rcnn: the proposals folder (else selective search per image)
@@ -354,9 +355,8 @@ struct DetectTestFlags {
 };
 
 void run_test(const DetectTestFlags& f) {
-  set_threads(f.threads);
-  const auto device = select_device(f.device);
-  models::FasterRcnn model = models::load_faster_rcnn(f.model, device);
+  const auto device = apply_inference_flags(f.common);
+  models::FasterRcnn model = models::load_faster_rcnn(f.common.model, device);
   if (f.rpn_post_nms > 0) {
     auto config = model->config();
     config.rpn.post_nms_top_n_test = f.rpn_post_nms;
@@ -373,23 +373,23 @@ void run_test(const DetectTestFlags& f) {
   if (!f.svd_ranks.empty()) {
     const auto report = model->roi_heads()->truncate_fc(f.svd_ranks);
     svd = report.to_json();
-    if (!f.json) std::cerr << "truncated SVD: " << report.summary() << "\n";
+    if (!f.common.json) std::cerr << "truncated SVD: " << report.summary() << "\n";
   }
   const auto& classes = model->config().classes;
   DetectionDataset data = read_split(f.data, f.split, classes, f.test_fraction);
   std::vector<std::vector<Box>> props;
   if (!model->config().uses_rpn()) {
     if (!f.proposals.empty()) props = read_proposals_for(f.proposals, data, model->config().max_proposals);
-    else if (!f.json) std::cerr << "no --proposals: selective search on every image (its time is counted)\n";
+    else if (!f.common.json) std::cerr << "no --proposals: selective search on every image (its time is counted)\n";
   }
   training::DetectTiming timing;
   timing.warmup_images = 2;
-  auto dets = training::detect_dataset(model, data, 0, f.progress && !f.json, props.empty() ? nullptr : &props, &timing);
-  const fs::path out = f.out.empty() ? fs::path(f.model).parent_path() / ("results-" + f.split) : fs::path(f.out);
+  auto dets = training::detect_dataset(model, data, 0, f.progress && !f.common.json, props.empty() ? nullptr : &props, &timing);
+  const fs::path out = f.out.empty() ? fs::path(f.common.model).parent_path() / ("results-" + f.split) : fs::path(f.out);
   write_voc_results(out, f.split, classes, dets);
   const VocEvalResult r = voc_evaluate(data, dets);
   const double per_image = timing.seconds_per_image();
-  if (f.json) {
+  if (f.common.json) {
     nlohmann::json j = voc_result_json(r);
     j["images"] = data.images.size();
     j["detections"] = dets.size();
@@ -409,15 +409,12 @@ void run_test(const DetectTestFlags& f) {
 
 // ---- image ----------------------------------------------------------------------------------
 struct DetectImageFlags {
-  std::string model;
+  InferenceFlags common;
   std::vector<std::string> inputs;
   std::string out;
   float threshold = 0.5f;
   bool save_voc = false;
-  bool json = false;
   std::vector<int64_t> svd_ranks;  // truncated SVD of the head's fc layers (fc6, fc7)
-  int threads = 0;
-  std::string device = "cpu";
 };
 
 bool is_image_file(const fs::path& p) {
@@ -428,9 +425,8 @@ bool is_image_file(const fs::path& p) {
 }
 
 void run_image(const DetectImageFlags& f) {
-  set_threads(f.threads);
-  const auto device = select_device(f.device);
-  models::FasterRcnn model = models::load_faster_rcnn(f.model, device);
+  const auto device = apply_inference_flags(f.common);
+  models::FasterRcnn model = models::load_faster_rcnn(f.common.model, device);
   if (!f.svd_ranks.empty()) std::cerr << model->roi_heads()->truncate_fc(f.svd_ranks).summary() << "\n";
   const auto& classes = model->config().classes;
   std::vector<fs::path> files;
@@ -482,7 +478,7 @@ void run_image(const DetectImageFlags& f) {
       write_voc_annotation(fs::path(f.out) / "annotations" / (stem + ".xml"), image, classes,
                            file.filename().string());
     }
-    if (f.json) {
+    if (f.common.json) {
       nlohmann::json j = {{"file", file.string()}, {"detections", nlohmann::json::array()}};
       for (const auto& d : shown) {
         j["detections"].push_back({{"class", classes.at(d.label)},
@@ -518,7 +514,10 @@ void add_detect_model_commands(CLI::App* detect) {
   t->add_option("--max-proposals", tr->max_proposals, "fast-rcnn: proposals per image (the first of each)")
       ->capture_default_str();
   t->add_option("--rois-per-image", tr->rois_per_image,
-                "RoIs sampled per image for the head, 25% foreground (0: 128; fast-rcnn 64, the paper's)")
+                "RoIs sampled per image for the head, --fg-fraction of them foreground (0: 128; fast-rcnn 64, the paper's)")
+      ->capture_default_str();
+  t->add_option("--fg-fraction", tr->fg_fraction,
+                "Largest foreground share of the sampled RoIs (IoU >= 0.5; the papers' 0.25); the rest background")
       ->capture_default_str();
   t->add_option("--data", tr->data, "PASCAL-VOC folder, or a labelImg folder (XML beside the images, or images/ + annotations/); "
                 "not needed with --resume");
@@ -575,7 +574,7 @@ void add_detect_model_commands(CLI::App* detect) {
 
   auto te = std::make_shared<DetectTestFlags>();
   auto* s = detect->add_subcommand("test", "Detect on a split, write devkit results files and print the mAP");
-  s->add_option("--model", te->model, "Model file (model.pt)")->required();
+  add_inference_flags(s, te->common, "Print {\"mAP\", \"ap\": {class: AP}, \"images\", \"seconds_per_image\" (decoding included), \"model_seconds_per_image\", ...}");
   s->add_option("--data", te->data, "PASCAL-VOC or labelImg folder")->required();
   s->add_option("--test-fraction", te->test_fraction, "Folders without ImageSets/Main: as in train")
       ->capture_default_str();
@@ -587,27 +586,21 @@ void add_detect_model_commands(CLI::App* detect) {
   s->add_option("--svd", te->svd_ranks,
                 "Truncated SVD of the head's fc layers at these ranks (fc6[,fc7]), as Fast R-CNN's test-time speed-up")
       ->delimiter(',');
-  s->add_option("--threads", te->threads, "CPU threads (0 = all cores)")->capture_default_str();
-  s->add_option("--device", te->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
-  s->add_flag("--json", te->json, "Print {\"mAP\", \"ap\": {class: AP}, \"images\", \"seconds_per_image\" (decoding included), \"model_seconds_per_image\", ...}");
   s->callback([te] { run_test(*te); });
 
   auto im = std::make_shared<DetectImageFlags>();
   auto* i = detect->add_subcommand("image", "Detect objects in pictures; draw them, print them, save labelImg XML");
-  i->add_option("--model", im->model, "Model file (model.pt)")->required();
+  add_inference_flags(i, im->common,
+                      "One JSON line per image: {\"file\", \"detections\": [{\"class\", \"score\", \"box\": [x1, y1, x2, y2]}]}"
+                      " (0-based pixel coordinates, x2/y2 exclusive)");
   i->add_option("inputs", im->inputs, "Image files or folders")->required();
   i->add_option("--out", im->out, "Output folder for the drawn images")->required();
   i->add_option("--threshold", im->threshold, "Lowest score kept")->capture_default_str();
   i->add_flag("--save-voc", im->save_voc,
               "Also write <out>/annotations/<image>.xml (labelImg: set its save folder there to correct them)");
-  i->add_flag("--json", im->json,
-              "One JSON line per image: {\"file\", \"detections\": [{\"class\", \"score\", \"box\": [x1, y1, x2, y2]}]}"
-              " (0-based pixel coordinates, x2/y2 exclusive)");
   i->add_option("--svd", im->svd_ranks,
                 "Truncated SVD of the head's fc layers at these ranks (fc6[,fc7]): faster, see `detect test --svd`")
       ->delimiter(',');
-  i->add_option("--threads", im->threads, "CPU threads (0 = all cores)")->capture_default_str();
-  i->add_option("--device", im->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   i->callback([im] { run_image(*im); });
 }
 

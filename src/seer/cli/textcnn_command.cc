@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "seer/cli/commands.h"
+#include "seer/cli/inference_flags.h"
 #include "seer/cli/train_flags.h"
 #include "seer/core/atomic_file.h"
 #include "seer/core/checkpoint.h"
@@ -368,18 +369,14 @@ void run_train(TrainTextCnnFlags& f) {
 
 // ---- eval -----------------------------------------------------------------------------------
 struct EvalFlags {
-  std::string model;
+  InferenceFlags common;
   std::string data;
   std::string test;
   std::string split = "test";
-  std::string device = "cpu";
-  int threads = 0;
-  bool json = false;
 };
 
 void run_eval(const EvalFlags& f) {
-  set_threads(f.threads);
-  auto clf = load_text_classifier(f.model, select_device(f.device));
+  auto clf = load_text_classifier(f.common.model, apply_inference_flags(f.common));
   text::TextReadOptions ro;
   ro.lowercase = clf.config.lowercase;
   for (const auto& l : clf.config.labels) {
@@ -419,7 +416,7 @@ void run_eval(const EvalFlags& f) {
     unknown += static_cast<int64_t>(s.tokens.size() - set.ids.back().size());
   }
   const double acc = accuracy(clf.net, set, clf.device);
-  if (f.json) {
+  if (f.common.json) {
     std::cout << nlohmann::json{{"accuracy", acc}, {"count", set.size()}, {"split", f.split},
                                 {"unknown_tokens", unknown}, {"tokens", tokens}}.dump()
               << std::endl;
@@ -431,16 +428,12 @@ void run_eval(const EvalFlags& f) {
 
 // ---- predict --------------------------------------------------------------------------------
 struct PredictFlags {
-  std::string model;
+  InferenceFlags common;
   std::vector<std::string> sentences;
-  std::string device = "cpu";
-  int threads = 0;
-  bool json = false;
 };
 
 void run_predict(const PredictFlags& f) {
-  set_threads(f.threads);
-  auto clf = load_text_classifier(f.model, select_device(f.device));
+  auto clf = load_text_classifier(f.common.model, apply_inference_flags(f.common));
   std::vector<std::vector<int>> ids;
   for (size_t i = 0; i < f.sentences.size(); ++i) {
     ids.push_back(clf.vocab.encode(clf.config.tokenize(f.sentences[i])));
@@ -453,7 +446,7 @@ void run_predict(const PredictFlags& f) {
   for (size_t i = 0; i < f.sentences.size(); ++i) {
     auto row = probs[static_cast<int64_t>(i)];
     const int64_t best = row.argmax().item<int64_t>();
-    if (f.json) {
+    if (f.common.json) {
       nlohmann::json p = nlohmann::json::object();
       for (size_t k = 0; k < clf.config.labels.size(); ++k) {
         p[clf.config.labels[k]] = row[static_cast<int64_t>(k)].item<double>();
@@ -517,23 +510,17 @@ void add_textcnn_command(CLI::App& app) {
 
   auto ev = std::make_shared<EvalFlags>();
   auto* e = textcnn->add_subcommand("eval", "Accuracy of a model on a dataset split");
-  e->add_option("--model", ev->model, "model.pt (or best.pt, a checkpoint)")->required();
+  add_inference_flags(e, ev->common, "Print one JSON object");
   e->add_option("--data", ev->data, "mr:DIR | trec:DIR | sst:DIR-or-file | tsv:FILE-or-DIR")
       ->required();
   e->add_option("--test", ev->test, "Test file (label<TAB>text) for --data tsv:FILE");
   e->add_option("--split", ev->split, "train, dev, test or all")->capture_default_str();
-  e->add_option("--device", ev->device, "cpu, cuda or auto")->capture_default_str();
-  e->add_option("--threads", ev->threads, "CPU threads (0 = all cores)");
-  e->add_flag("--json", ev->json, "Print one JSON object");
   e->callback([ev] { run_eval(*ev); });
 
   auto pr = std::make_shared<PredictFlags>();
   auto* p = textcnn->add_subcommand("predict", "Classify sentences");
-  p->add_option("--model", pr->model, "model.pt (or best.pt, a checkpoint)")->required();
+  add_inference_flags(p, pr->common, "One JSON object per sentence: label and probabilities");
   p->add_option("sentences", pr->sentences, "Sentences (raw text)")->required();
-  p->add_option("--device", pr->device, "cpu, cuda or auto")->capture_default_str();
-  p->add_option("--threads", pr->threads, "CPU threads (0 = all cores)");
-  p->add_flag("--json", pr->json, "One JSON object per sentence: label and probabilities");
   p->callback([pr] { run_predict(*pr); });
 }
 

@@ -1,10 +1,12 @@
 #include "seer/core/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -48,6 +50,28 @@ void sync_folder(const fs::path& folder) {
 
 }  // namespace
 
+int remove_stale_temporaries(const fs::path& folder) {
+  std::error_code ec;
+  int removed = 0;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // ".<name>.tmp-<pid>-<n>", as temp_path_for makes them.
+    if (name.size() < 2 || name[0] != '.') continue;
+    const size_t tmp = name.rfind(".tmp-");
+    if (tmp == std::string::npos || tmp == 0) continue;
+    const std::string rest = name.substr(tmp + 5);
+    const size_t dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 || dash + 1 == rest.size()) continue;
+    if (rest.find_first_not_of("0123456789-") != std::string::npos) continue;
+    const long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
+    if (pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still running (or not ours to judge)
+    std::error_code rm;
+    if (fs::remove(it->path(), rm)) ++removed;
+  }
+  return removed;
+}
+
 void write_file_atomic(const fs::path& path, std::string_view bytes, Durability durability) {
   write_file_atomic(
       path, [bytes](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); },
@@ -81,11 +105,14 @@ void write_file_atomic(const fs::path& path, const std::function<void(std::ostre
     if (!out) {
       throw file_error(path.string(), std::string("cannot create temporary file: ") + std::strerror(errno));
     }
+    errno = 0;
     writer(out);
     out.flush();
-    if (!out) throw file_error(path.string(), "write failed (disk full?)");
+    // The stream keeps no reason; the failed write(2) left it in errno (ENOSPC for a full disk).
+    auto failed = [&] { return file_error(path.string(), std::string("cannot write: ") + std::strerror(errno ? errno : EIO)); };
+    if (!out) throw failed();
     out.close();
-    if (out.fail()) throw file_error(path.string(), "write failed (disk full?)");
+    if (out.fail()) throw failed();
     if (durability == Durability::synced) sync_file(temp, path);
   } catch (...) {
     discard();

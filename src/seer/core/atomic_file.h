@@ -33,6 +33,12 @@ void write_file_atomic(const std::filesystem::path& path,
                        const std::function<void(std::ostream&)>& writer,
                        Durability durability = Durability::synced);
 
+// Removes the temporaries (".<name>.tmp-<pid>-<n>") that a process killed mid-write left in
+// `folder` (not recursive), those of processes no longer running; a live process's are kept.
+// Returns how many were removed. Run folders call it when opened, so `kill -9` then
+// `--resume` leaves no half-written file behind.
+int remove_stale_temporaries(const std::filesystem::path& folder);
+
 // One syncfs(2) for the file system holding `folder`: what a batch of unsynced writes calls
 // once at its end. Throws seer::Error naming the folder when the data cannot be written.
 void sync_file_system(const std::filesystem::path& folder);

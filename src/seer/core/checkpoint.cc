@@ -10,6 +10,7 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include "seer/core/archive_sink.h"
 #include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
 
@@ -158,7 +159,7 @@ std::filesystem::path optimizer_path_for(const std::filesystem::path& checkpoint
 void save_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive archive;
   optimizer.save(archive);
-  write_file_atomic(path, [&](std::ostream& out) { archive.save_to(out); });
+  write_file_atomic(path, [&](std::ostream& out) { archive.save_to(archive_sink(out)); });
 }
 
 void load_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer) {

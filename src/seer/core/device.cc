@@ -6,6 +6,7 @@
 #endif
 
 #include <ATen/Parallel.h>
+#include <opencv2/core/utility.hpp>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
@@ -31,8 +32,12 @@ c10::Device select_device(const std::string& name) {
 }
 
 // n <= 0: available_cores(), the affinity mask and cgroup quota, not the machine's count.
+// OpenCV is made sequential here: seer parallelises over images itself (captcha batches in
+// at::parallel_for, the detection loader in a thread beside the model's), and OpenCV's own
+// TBB pool (2 threads on this machine) inside those workers only oversubscribes the cores.
 int set_threads(int n) {
   if (n <= 0) n = available_cores();
+  cv::setNumThreads(1);
   at::set_num_threads(n);
   return at::get_num_threads();
 }

@@ -1,5 +1,11 @@
 #include "seer/core/metrics_log.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -58,10 +64,27 @@ MetricsLog::MetricsLog(fs::path path, int64_t truncate_after_step) : path_(std::
 void MetricsLog::append(const nlohmann::json& record) {
   // Opened per record so that each line reaches the file at once (a crash loses nothing
   // already appended) and other readers (plots) can open it in between.
-  std::ofstream out(path_, std::ios::app | std::ios::binary);
-  out << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  out.flush();
-  if (!out) throw file_error(path_.string(), "cannot append metrics");
+  // One write(2) of the whole line; when it fails (a full disk), whatever part of the line
+  // reached the file is cut off again, so the log never ends in half a record.
+  const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw file_error(path_.string(), std::string("cannot append metrics: ") + std::strerror(errno));
+  struct stat before {};
+  const bool sized = ::fstat(fd, &before) == 0;
+  size_t done = 0;
+  int err = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : ENOSPC;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (err != 0 && done > 0 && sized) (void)::ftruncate(fd, before.st_size);
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) throw file_error(path_.string(), std::string("cannot append metrics: ") + std::strerror(err));
 }
 
 std::vector<nlohmann::json> MetricsLog::read(const fs::path& path) {

@@ -1,9 +1,13 @@
-// Portable random draws for data pipelines (generated captchas and scenes, augmentation): the
-// same numbers with every standard library and thread count, derived from (seed, index) hashes.
+// Portable random draws for data pipelines (generated captchas and scenes, augmentation, epoch
+// orders): the same numbers with every standard library and thread count (no std
+// distributions, whose algorithms differ between libraries).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
 
 namespace seer {
 
@@ -33,5 +37,25 @@ class SplitMix64 {
  private:
   uint64_t state_;
 };
+
+// Uniform in [0, bound) without modulo bias (bound >= 1).
+inline uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound) {
+  const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % bound;
+  uint64_t x;
+  do x = rng();
+  while (x >= limit);
+  return x % bound;
+}
+
+// 0..n-1 in the order of a Fisher-Yates shuffle driven by `rng`: position i (from n-1 down to 1)
+// swaps with a uniform j in [0, i]. The one shuffle of seer's epoch orders, CV folds and splits;
+// each caller seeds `rng` its own way (seed, epoch, purpose).
+template <typename Index = int64_t>
+std::vector<Index> shuffled_indices(size_t n, std::mt19937_64& rng) {
+  std::vector<Index> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = static_cast<Index>(i);
+  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[uniform_below(rng, i)]);
+  return order;
+}
 
 }  // namespace seer

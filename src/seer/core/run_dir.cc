@@ -62,7 +62,13 @@ std::vector<std::pair<long, fs::path>> list_checkpoints(const fs::path& dir) {
 
 }  // namespace
 
-RunDir::RunDir(fs::path root) : root_(std::move(root)) {}
+RunDir::RunDir(fs::path root) : root_(std::move(root)) {
+  // What a run killed mid-write left (kill -9, a power cut): never loaded, now removed.
+  int stale = 0;
+  for (const fs::path& folder : {root_, checkpoints_dir(), plots_dir()}) stale += remove_stale_temporaries(folder);
+  if (stale > 0)
+    warn(fmt::format("{}: removed {} half-written file(s) left by an interrupted process", root_.string(), stale));
+}
 
 RunDir RunDir::create(const std::string& task, const std::optional<fs::path>& dir) {
   fs::path root;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <iostream>
 #include <set>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -199,7 +200,9 @@ int64_t Trainer::restore(TrainTask& task) {
   }
   auto it = file.extra.find("step");
   if (it == file.extra.end()) throw file_error(latest->string(), "checkpoint has no step");
-  return it->second.item<int64_t>();
+  const int64_t step = it->second.item<int64_t>();
+  std::cerr << "resumed from step " << step << " (" << latest->string() << ")\n";
+  return step;
 }
 
 TrainResult Trainer::fit(TrainTask& task) {

@@ -7,6 +7,7 @@
 
 #include "seer/core/checkpoint.h"
 #include "seer/core/error.h"
+#include "seer/core/random.h"
 #include "seer/text/tokenizer.h"
 
 namespace seer::textcnn {
@@ -123,19 +124,12 @@ double accuracy(TextCnn& net, const EncodedSet& data, c10::Device device, int64_
 
 // ---- task -----------------------------------------------------------------------------------
 namespace {
-// Fisher-Yates over 0..n-1 from a generator seeded by (seed, epoch) only; no std
-// distributions, so the order is the same with every standard library.
+// 0..n-1 shuffled by a generator seeded by (seed, epoch) only (core/random.h's shuffle).
 std::vector<int64_t> seeded_permutation(int64_t n, uint64_t seed, int64_t epoch) {
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = i;
   std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
                     static_cast<uint32_t>(epoch), static_cast<uint32_t>(epoch >> 32), 0x7e47c22u};
   std::mt19937_64 gen(seq);
-  for (int64_t i = n - 1; i > 0; --i) {
-    const int64_t j = static_cast<int64_t>(gen() % static_cast<uint64_t>(i + 1));
-    std::swap(order[i], order[j]);
-  }
-  return order;
+  return shuffled_indices(static_cast<size_t>(n), gen);
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "seer/core/error.h"
+#include "seer/core/random.h"
 #include "seer/detection/boxes/box_tensor.h"
 #include "seer/detection/data/image_io.h"
 #include "seer/detection/data/transforms.h"
@@ -48,13 +49,8 @@ int64_t BatchLoader::image_index(int64_t position) {
   const int64_t n = static_cast<int64_t>(data_.images.size());
   const int64_t epoch = position / n;
   if (epoch != cached_epoch_) {
-    permutation_.resize(n);
-    for (int64_t i = 0; i < n; ++i) permutation_[i] = i;
     std::mt19937_64 rng(mix(options_.seed, static_cast<uint64_t>(epoch)));
-    for (int64_t i = n - 1; i > 0; --i) {  // Fisher-Yates: the same order on every platform
-      const int64_t j = static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1));
-      std::swap(permutation_[i], permutation_[j]);
-    }
+    permutation_ = shuffled_indices(static_cast<size_t>(n), rng);  // the same order on every platform
     cached_epoch_ = epoch;
   }
   return permutation_[position % n];

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "seer/core/archive_sink.h"
 #include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"
@@ -120,7 +121,7 @@ WindowSet featurise(models::FasterRcnn& model, const DetectionDataset& train,
 void save_cache(const std::filesystem::path& path, const std::string& key, const WindowSet& s) {
   write_file_atomic(path, [&](std::ostream& out) {
     out << key << '\n';
-    torch::save(std::vector<torch::Tensor>{s.features, s.is_gt, s.gt_label, s.class_iou, s.targets}, out);
+    torch::save(std::vector<torch::Tensor>{s.features, s.is_gt, s.gt_label, s.class_iou, s.targets}, archive_sink(out));
   });
 }
 
