@@ -185,6 +185,23 @@ TEST(FolderDataset, ByteOrderMarkBeforeTheFirstLineOfLabelsTxt) {
   EXPECT_EQ(FolderDataset(dir.path(), kDigits4).size(), 1u);
 }
 
+// fuzz_captcha_labels's finding (2026-12-06): a name longer than the system allows made
+// std::filesystem throw its own filesystem_error ("File name too long"), naming no line.
+TEST(FolderDataset, OverlongImageNameIsThatLinesError) {
+  seer::testing::ScratchDir dir;
+  write_image(dir / "a.png", test_image(1));
+  const std::string long_name = std::string(300, 'x') + ".png";
+  write_text(dir / "labels.txt", "a.png\t1111\n" + long_name + "\t2222\n");
+  const std::string error = scan_error(dir.path());
+  EXPECT_EQ(error.rfind((dir / "labels.txt").string() + ":2: image \"" + long_name + "\": ", 0), 0u) << error;
+  EXPECT_NE(error.find("too long"), std::string::npos) << error;
+  FolderDatasetOptions skip;
+  skip.skip_bad = true;
+  FolderDataset dataset(dir.path(), kDigits4, skip);
+  EXPECT_EQ(dataset.size(), 1u);
+  EXPECT_EQ(dataset.skipped(), 1);
+}
+
 TEST(FolderDataset, CorruptImageIsAnErrorNamingIt) {
   seer::testing::ScratchDir dir;
   write_image(dir / "a.png", test_image(1));

@@ -115,8 +115,13 @@ void read_label_file(const fs::path& dir, const fs::path& list, Collector& out) 
       out.reject(where, "\"" + file + "\" is already listed on line " + std::to_string(it->second));
       continue;
     }
-    if (!fs::is_regular_file(path)) {
-      out.reject(where, "image \"" + file + "\" not found in " + dir.string());
+    // The error_code form: a name the system refuses (longer than NAME_MAX, say) is this
+    // line's problem, not an exception.
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+      out.reject(where, ec && ec != std::errc::no_such_file_or_directory
+                            ? "image \"" + file + "\": " + ec.message()
+                            : "image \"" + file + "\" not found in " + dir.string());
       continue;
     }
     out.add(path, label, where);

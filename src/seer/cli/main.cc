@@ -16,6 +16,12 @@ int main(int argc, char** argv) {
   CLI::App app{"seer: classic deep-learning systems of vision and language, in C++"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "seer 0.1.0");
+  app.footer(
+      "Memory: seer keeps freed memory in the process for reuse (glibc mallopt: mmap threshold\n"
+      "256 MiB, trim threshold 1 GiB), for every command. Training frees and reallocates the same\n"
+      "activations every step; glibc's defaults return them to the system and fault them in again\n"
+      "(measured: captcha training 320 -> 413 images/s on 2 cores). The process's resident memory\n"
+      "stays near its peak until it exits.");
   seer::cli::add_captcha_command(app);
   seer::cli::add_detect_command(app);
   seer::cli::add_plot_command(app);
