@@ -136,6 +136,13 @@ TEST(Word2vecTextReader, ByteRangesSplitInsideUnicodeSeparatorsAndLetters) {
       {"ab", "cd", "ef", "caf\xC3\xA9", "\xC3\xA9t\xC3\xA9", "x", "</s>", "z\xE2\x80\x8Dw"});
 }
 
+// fuzz_corpus's finding (2026-12-06): a separator followed by a stray continuation byte (not
+// UTF-8); a range starting on that byte took itself to be inside the separator's character and
+// dropped the word that starts there, which the whole reading keeps.
+TEST(Word2vecTextReader, ByteRangesSplitAfterASeparatorBeforeAStrayContinuationByte) {
+  expect_every_split_reads("fun!\xC2\xA0\xA7\x93s b\xC2\xA0\x80x\n", {"fun", "\xA7\x93s", "b", "\x80x", "</s>"});
+}
+
 TEST(Word2vecTextReader, UnicodeSeparatorAcrossTheBufferEnd) {
   // A three-byte dash at the 1 MiB read buffer's end: whole in the next buffer, or cut after
   // its first or second byte.

@@ -83,7 +83,10 @@ bool jpeg_has_end(const std::string& bytes) {
   const size_t n = bytes.size();
   size_t i = 2;  // after SOI
   while (i + 4 <= n) {
-    if (p[i] != 0xFF) return false;
+    if (p[i] != 0xFF) {  // stray bytes between segments: libjpeg skips them with a warning
+      ++i;
+      continue;
+    }
     const unsigned char marker = p[i + 1];
     if (marker == 0xFF) {  // fill byte
       ++i;

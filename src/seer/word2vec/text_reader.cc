@@ -389,7 +389,9 @@ bool TokenReader::open_file(size_t index, uint64_t offset) {
       if (lead < back) {
         // `offset` is inside the character that starts at `lead`: the previous range owns it.
         const size_t sep = separator_length(u + lead, std::min(s.size() - lead, back - lead + 3));
-        if (sep > back - lead) {
+        // sep == back - lead: a separator ends right at `offset` (whose byte is a stray
+        // continuation byte, so the walk back passed it): a new word starts here.
+        if (sep >= back - lead) {
           start = lead + sep - back;  // start after it
           skip_partial_ = false;
         }

@@ -191,8 +191,12 @@ TEST(ImageRead, DamagedJpegWarnsOnceNamingTheFile) {
   const fs::path full = dir / "full.jpg";
   ASSERT_TRUE(cv::imwrite(full.string(), noise(64, 48, CV_8UC3)));
   std::string bytes = read_file(full);
-  ASSERT_EQ(bytes.substr(bytes.size() - 2), "\xFF\xD9");
-  bytes.insert(bytes.size() - 2, "junk");  // 4 extraneous bytes before the end marker
+  // 4 extraneous bytes between two marker segments, after SOI and the JFIF APP0 segment (not at
+  // the end: there libjpeg may take them as the last scan's padding, depending on the pixels).
+  ASSERT_EQ(bytes.substr(0, 4), "\xFF\xD8\xFF\xE0");
+  const size_t app0_end = 4 + ((static_cast<unsigned char>(bytes[4]) << 8) | static_cast<unsigned char>(bytes[5]));
+  ASSERT_EQ(bytes[app0_end], '\xFF');
+  bytes.insert(app0_end, "junk");
   const fs::path damaged = dir / "damaged.jpg";
   write_text(damaged, bytes);
   WarningCollector warnings;
