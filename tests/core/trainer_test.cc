@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <limits>
 #include <thread>
 
@@ -321,6 +322,54 @@ TEST(Trainer, LoggedMeansAreTheStepsMeans) {
   EXPECT_EQ(logged, (std::vector<int64_t>{5, 10, 12}));
   // (0+1+2+3+4)/5, (5+...+9)/5, (10+11)/2 -- an int64 scalar averaged as a number.
   EXPECT_EQ(index_means, (std::vector<double>{2.0, 7.0, 10.5}));
+}
+
+// The toy task, with Ctrl-C pressed (SIGINT raised) while train_step(at) runs (0-based: the
+// run's step at + 1).
+class InterruptedToyTask : public ToyTask {
+ public:
+  explicit InterruptedToyTask(int64_t at) : at_(at) {}
+  std::map<std::string, torch::Tensor> train_step(int64_t step) override {
+    if (step == at_) std::raise(SIGINT);
+    return ToyTask::train_step(step);
+  }
+
+ private:
+  int64_t at_;
+};
+
+// Ctrl-C: the step in progress finishes, a checkpoint of it and the model are saved, the run
+// says "interrupted" and puts back the SIGINT handler it found; --resume continues from that
+// step to the end.
+TEST(Trainer, SigintStopsAfterTheStepWithACheckpointAndResumes) {
+  at::set_num_threads(1);
+  testing::ScratchDir dir;
+  RunDir run = RunDir::create("toy", dir / "run");
+  auto* const outer = std::signal(SIGINT, SIG_IGN);  // what the trainer must restore
+  TrainResult first;
+  {
+    InterruptedToyTask task(16);  // during the 17th step
+    torch::optim::Adam opt(task.model().parameters(), torch::optim::AdamOptions(0.1));
+    auto o = quiet(40);
+    o.handle_sigint = true;
+    first = Trainer(run, o, opt, schedule(40)).fit(task);
+  }
+  EXPECT_EQ(std::signal(SIGINT, outer), SIG_IGN);
+  EXPECT_FALSE(first.completed);
+  EXPECT_EQ(first.stop_reason, "interrupted");
+  EXPECT_EQ(first.steps_done, 17);
+  ASSERT_TRUE(run.latest_checkpoint().has_value());
+  EXPECT_EQ(run.latest_checkpoint()->filename(), "step-00000017.pt");
+  EXPECT_TRUE(std::filesystem::exists(run.model_path()));
+
+  ToyTask resumed;
+  torch::optim::Adam opt(resumed.model().parameters(), torch::optim::AdamOptions(0.1));
+  auto o = quiet(40);
+  o.resume = true;
+  const auto second = Trainer(run, o, opt, schedule(40)).fit(resumed);
+  EXPECT_TRUE(second.completed);
+  EXPECT_EQ(second.start_step, 17);
+  EXPECT_EQ(second.steps_done, 40);
 }
 
 TEST(Trainer, NonFiniteLossStopsBeforeTheUpdate) {
