@@ -49,17 +49,15 @@ class Collector {
       try {
         read_image_bgr(path);
       } catch (const Error& e) {
-        // read_image_bgr's message starts with the path: keep only the reason.
-        std::string reason = e.what();
-        if (reason.rfind(path.string() + ": ", 0) == 0) reason.erase(0, path.string().size() + 2);
-        return reject(path.string(), reason);
+        return reject(e);  // its message names the image already
       }
     }
     items_.push_back({path, label});
   }
 
-  void reject(const std::string& where, const std::string& problem) {
-    Error e = file_error(where, problem);
+  void reject(const std::string& where, const std::string& problem) { reject(file_error(where, problem)); }
+
+  void reject(const Error& e) {
     if (!options_.skip_bad) throw e;
     warn(std::string(e.what()) + " (skipped)");
     ++skipped_;
