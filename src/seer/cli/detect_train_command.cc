@@ -29,6 +29,7 @@
 #include "seer/detection/proposals/proposal_file.h"
 #include "seer/detection/training/detector_task.h"
 #include "seer/detection/training/svm_stage.h"
+#include "seer/nn/bf16_autocast.h"
 
 namespace seer::cli {
 namespace {
@@ -87,10 +88,21 @@ struct DetectTrainFlags {
   int64_t max_proposals = 2000;  // fast-rcnn: proposals per image
   int64_t rois_per_image = 0;    // RoIs sampled per image for the head (0: 128, fast-rcnn 64)
   double fg_fraction = models::RoiHeadsOptions{}.positive_fraction;  // foreground share of them
+  double bg_iou_low = -1;  // background RoIs' lowest IoU with an object (< 0: the arch's default)
+  bool bf16 = false;       // training forward passes in bfloat16 (CPU autocast)
   int warp_size = models::rcnn::WarpOptions{}.size;        // rcnn
   int warp_context = models::rcnn::WarpOptions{}.context;  // rcnn
   int64_t svm_windows = training::SvmStageOptions{}.windows_per_image;  // rcnn, sppnet
 };
+
+// --bf16: checked against the device and the CPU; returns whether to turn it on.
+bool bf16_requested(bool bf16, const torch::Device& device) {
+  if (!bf16) return false;
+  if (!device.is_cpu()) throw Error("--bf16 is for the CPU (this run is on " + device.str() + ")");
+  if (!seer::nn::cpu_has_native_bf16())
+    warn("this CPU has no native bfloat16 (AVX-512 BF16): --bf16 runs emulated, likely slower than without it");
+  return true;
+}
 
 // fast-rcnn: the proposals of every image of `data` from `dir` (the first `max_per_image`).
 std::vector<std::vector<Box>> read_proposals_for(const std::string& dir, const DetectionDataset& data,
@@ -127,6 +139,8 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
   if (f.max_proposals < 1) throw Error("--max-proposals must be >= 1");
   if (f.rois_per_image < 0) throw Error("--rois-per-image must be >= 0");
   if (!(f.fg_fraction > 0 && f.fg_fraction <= 1)) throw Error("--fg-fraction must be in (0, 1]");
+  if (f.bg_iou_low != -1 && !(f.bg_iou_low >= 0 && f.bg_iou_low < 0.5))
+    throw Error("--bg-iou-low must be in [0, 0.5)");
   training::parse_schedule(f.schedule);
   if (f.batch < 1) throw Error("--batch must be >= 1");
   if (!(f.epochs > 0)) throw Error("--epochs must be > 0");
@@ -194,6 +208,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
   }
   if (f.rois_per_image > 0) model.roi_heads.batch_per_image = f.rois_per_image;
   model.roi_heads.positive_fraction = f.fg_fraction;
+  if (f.bg_iou_low >= 0) model.roi_heads.bg_iou_low = f.bg_iou_low;
   models::make_faster_rcnn(model);  // checks every option before a run folder exists
 
   const auto images = static_cast<double>(train.images.size());
@@ -215,6 +230,7 @@ nlohmann::json train_config(const DetectTrainFlags& f, std::optional<DetectionDa
       {"momentum", f.momentum},
       {"weight_decay", f.weight_decay},
       {"strict_images", f.strict_images},
+      {"bf16", f.bf16},
       {"eval_max_images", f.eval_max_images},
       {"proposals", f.proposals},
       {"svm_stage", [&] {
@@ -293,6 +309,7 @@ void run_train(const DetectTrainFlags& f) {
   to.schedule = training::parse_schedule(config.at("schedule"));
   to.total_steps = config.at("steps").get<int64_t>();
   to.eval_max_images = config.value("eval_max_images", int64_t{0});
+  to.bf16 = bf16_requested(config.value("bf16", false), device);
   training::DetectorTask task(model, std::move(loader), eval, to, device, std::move(eval_proposals));
 
   // SGD: py-faster-rcnn's rule, biases learn at twice the rate without weight decay. AdamW
@@ -352,6 +369,7 @@ struct DetectTestFlags {
   double test_fraction = 0.2;
   std::string proposals;            // fast-rcnn: the proposals folder (else selective search per image)
   std::vector<int64_t> svd_ranks;   // truncated SVD of the head's fc layers (fc6, fc7)
+  bool bf16 = false;                // convolutions and fc layers in bfloat16 (CPU autocast)
 };
 
 void run_test(const DetectTestFlags& f) {
@@ -376,6 +394,7 @@ void run_test(const DetectTestFlags& f) {
     if (!f.common.json) std::cerr << "truncated SVD: " << report.summary() << "\n";
   }
   const auto& classes = model->config().classes;
+  const seer::nn::Bf16Autocast bf16(bf16_requested(f.bf16, device));
   DetectionDataset data = read_split(f.data, f.split, classes, f.test_fraction);
   std::vector<std::vector<Box>> props;
   if (!model->config().uses_rpn()) {
@@ -399,6 +418,7 @@ void run_test(const DetectTestFlags& f) {
     j["split"] = f.split;
     j["arch"] = model->config().arch;
     if (!svd.is_null()) j["svd"] = svd;
+    j["bf16"] = f.bf16;
     std::cout << j.dump() << std::endl;
   } else {
     print_voc_table(r, data.images.size(), dets.size());
@@ -415,6 +435,7 @@ struct DetectImageFlags {
   float threshold = 0.5f;
   bool save_voc = false;
   std::vector<int64_t> svd_ranks;  // truncated SVD of the head's fc layers (fc6, fc7)
+  bool bf16 = false;               // convolutions and fc layers in bfloat16 (CPU autocast)
 };
 
 bool is_image_file(const fs::path& p) {
@@ -428,6 +449,7 @@ void run_image(const DetectImageFlags& f) {
   const auto device = apply_inference_flags(f.common);
   models::FasterRcnn model = models::load_faster_rcnn(f.common.model, device);
   if (!f.svd_ranks.empty()) std::cerr << model->roi_heads()->truncate_fc(f.svd_ranks).summary() << "\n";
+  const seer::nn::Bf16Autocast bf16(bf16_requested(f.bf16, device));
   const auto& classes = model->config().classes;
   std::vector<fs::path> files;
   for (const auto& input : f.inputs) {
@@ -519,6 +541,12 @@ void add_detect_model_commands(CLI::App* detect) {
   t->add_option("--fg-fraction", tr->fg_fraction,
                 "Largest foreground share of the sampled RoIs (IoU >= 0.5; the papers' 0.25); the rest background")
       ->capture_default_str();
+  t->add_flag("--bf16", tr->bf16,
+              "Forward passes in bfloat16 (CPU autocast: convolutions and fc layers in bf16 with fp32 sums; "
+              "parameters, norms, losses and the optimizer in fp32); evaluation stays fp32");
+  t->add_option("--bg-iou-low", tr->bg_iou_low,
+                "Background RoIs overlap an object by IoU in [this, 0.5) (default 0.1, py-faster-rcnn's; rcnn 0). "
+                "0 also shows the head empty regions and clutter, which it otherwise never sees as background");
   t->add_option("--data", tr->data, "PASCAL-VOC folder, or a labelImg folder (XML beside the images, or images/ + annotations/); "
                 "not needed with --resume");
   t->add_option("--split", tr->split, "Training split (ImageSets/Main/<split>.txt)")->capture_default_str();
@@ -586,6 +614,9 @@ void add_detect_model_commands(CLI::App* detect) {
   s->add_option("--svd", te->svd_ranks,
                 "Truncated SVD of the head's fc layers at these ranks (fc6[,fc7]), as Fast R-CNN's test-time speed-up")
       ->delimiter(',');
+  s->add_flag("--bf16", te->bf16,
+              "Convolutions and fc layers in bfloat16 (fp32 accumulation; norms, RoI ops and box decoding in fp32): "
+              "about 2x faster on CPUs with AVX-512 BF16, detections within rounding of fp32's");
   s->callback([te] { run_test(*te); });
 
   auto im = std::make_shared<DetectImageFlags>();
@@ -601,6 +632,7 @@ void add_detect_model_commands(CLI::App* detect) {
   i->add_option("--svd", im->svd_ranks,
                 "Truncated SVD of the head's fc layers at these ranks (fc6[,fc7]): faster, see `detect test --svd`")
       ->delimiter(',');
+  i->add_flag("--bf16", im->bf16, "Convolutions and fc layers in bfloat16 (see `detect test --bf16`)");
   i->callback([im] { run_image(*im); });
 }
 

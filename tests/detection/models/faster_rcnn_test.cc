@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <thread>
 
@@ -21,6 +22,7 @@
 #include "seer/detection/models/faster_rcnn.h"
 #include "seer/detection/training/batch_loader.h"
 #include "seer/detection/training/detector_task.h"
+#include "seer/nn/bf16_autocast.h"
 #include "detection/models/scenes_fixture.h"
 #include "test_support.h"
 
@@ -105,7 +107,11 @@ TEST(BatchLoader, ACorruptImageIsSkippedWithAWarningOrIsAnError) {
                                       data.images[0].image_path.string()));
 }
 
-TEST(FasterRcnn, LossFallsOnTwoImages) {
+// Both in fp32 and with the forward passes in bf16 (`detect train --bf16`: one autocast guard
+// per step, as DetectorTask::train_step holds it).
+class LossFalls : public ::testing::TestWithParam<bool> {};
+
+TEST_P(LossFalls, OnTwoImages) {
   ScratchDir dir;
   auto data = write_scenes(dir.path(), 2);
   torch::manual_seed(1);
@@ -117,7 +123,12 @@ TEST(FasterRcnn, LossFallsOnTwoImages) {
   for (int step = 0; step < 40; ++step) {
     auto batch = loader.batch(step);
     optimizer.zero_grad();
-    auto out = model->losses(batch.images, batch.targets);
+    std::map<std::string, torch::Tensor> out;
+    {
+      seer::nn::Bf16Autocast bf16(GetParam());
+      out = model->losses(batch.images, batch.targets);
+    }
+    for (const auto& [name, value] : out) ASSERT_EQ(value.scalar_type(), torch::kFloat32) << name;
     out.at("loss").backward();
     optimizer.step();
     losses.push_back(out.at("loss").item<double>());
@@ -127,6 +138,9 @@ TEST(FasterRcnn, LossFallsOnTwoImages) {
   const double last = (losses[37] + losses[38] + losses[39]) / 3;
   EXPECT_LT(last, 0.6 * first) << "first " << first << " last " << last;
 }
+
+INSTANTIATE_TEST_SUITE_P(FasterRcnn, LossFalls, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "Bf16" : "Fp32"; });
 
 TEST(FasterRcnn, OverfitsOneImageToNearPerfectDetections) {
   ScratchDir dir;
@@ -147,6 +161,10 @@ TEST(FasterRcnn, OverfitsOneImageToNearPerfectDetections) {
   auto dets = training::detect_dataset(model, data);
   auto result = voc_evaluate(data, dets);
   EXPECT_GE(result.map, 0.9) << dets.size() << " detections";
+  // The same model in bfloat16 (`detect test --bf16`) keeps its detections.
+  seer::nn::Bf16Autocast bf16(true);
+  auto bf16_dets = training::detect_dataset(model, data);
+  EXPECT_GE(voc_evaluate(data, bf16_dets).map, 0.9) << bf16_dets.size() << " detections in bf16";
 }
 
 TEST(DetectorTask, AlternatingScheduleFreezesTheSharedConvsInItsLastSteps) {
@@ -298,6 +316,11 @@ TEST(DetectCli, TrainTestAndImageOnTinyScenes) {
   for (const char* key : {"mAP", "ap", "images", "seconds_per_image"}) EXPECT_TRUE(tested.contains(key)) << key;
   EXPECT_EQ(tested.at("ap").size(), synth_classes().size());
   EXPECT_TRUE(std::filesystem::exists(dir / "run" / "results-test"));
+  EXPECT_EQ(tested.at("bf16"), false);
+  r = seer::testing::run_cli(exe, "detect test --model " + run + "/model.pt --data " + (dir / "scenes").string() +
+                                      " --split test --threads 1 --bf16 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(seer::testing::last_json(r.out).at("bf16"), true);
 
   r = seer::testing::run_cli(exe, "detect image --model " + run + "/model.pt " + (dir / "scenes" / "JPEGImages").string() +
                                       " --out " + (dir / "drawn").string() + " --threshold 0 --save-voc --json --threads 1");

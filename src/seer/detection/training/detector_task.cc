@@ -6,6 +6,7 @@
 #include "seer/core/error.h"
 #include "seer/core/progress_bar.h"
 #include "seer/detection/data/image_io.h"
+#include "seer/nn/bf16_autocast.h"
 
 namespace seer::detection::training {
 
@@ -71,6 +72,8 @@ std::map<std::string, torch::Tensor> DetectorTask::train_step(int64_t step) {
     parts.rpn = p == 0 || p == 2;
     parts.head = p == 1 || p == 3;
   }
+  // One autocast guard per step: its cached bf16 weights are stale after the optimizer's step.
+  const seer::nn::Bf16Autocast bf16(options_.bf16);
   return model_->losses(batch.images, batch.targets, parts, batch.proposals);
 }
 

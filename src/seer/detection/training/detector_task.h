@@ -32,6 +32,7 @@ struct DetectorTaskOptions {
   Schedule schedule = Schedule::kJoint;
   int64_t total_steps = 1;       // for the alternating schedule's phases
   int64_t eval_max_images = 0;   // evaluate on at most this many images (0: all)
+  bool bf16 = false;             // training forward passes under CPU bf16 autocast (nn/bf16_autocast.h)
 };
 
 class DetectorTask : public TrainTask {

@@ -15,6 +15,7 @@
 #include "seer/detection/ops/roi_pool.h"
 #include "seer/detection/ops/rois.h"
 #include "seer/detection/ops/spatial_pyramid_pool.h"
+#include "seer/nn/bf16_autocast.h"
 
 namespace seer::detection::models {
 namespace {
@@ -224,7 +225,7 @@ torch::Tensor RoiHeadsImpl::pool(const torch::Tensor& features, const std::vecto
 std::pair<torch::Tensor, torch::Tensor> RoiHeadsImpl::predict(const torch::Tensor& features,
                                                               const std::vector<torch::Tensor>& boxes) {
   auto x = fc_features(features, boxes);
-  return {cls_score_(x), bbox_pred_(x)};
+  return {seer::nn::full_precision(cls_score_(x)), seer::nn::full_precision(bbox_pred_(x))};
 }
 
 std::map<std::string, torch::Tensor> RoiHeadsImpl::losses(const torch::Tensor& features,
@@ -284,7 +285,7 @@ ImageDetections select_detections(torch::Tensor boxes, torch::Tensor scores, con
 }
 
 torch::Tensor RoiHeadsImpl::fc_features(const torch::Tensor& features, const std::vector<torch::Tensor>& boxes) {
-  return head_->forward(pool(features, boxes));
+  return seer::nn::full_precision(head_->forward(pool(seer::nn::full_precision(features), boxes)));
 }
 
 std::vector<ImageDetections> RoiHeadsImpl::detect(const torch::Tensor& features,
@@ -308,8 +309,8 @@ std::vector<ImageDetections> RoiHeadsImpl::detect_from_fc(const torch::Tensor& f
     }
     return out;
   }
-  auto probs = torch::softmax(cls_score_(fc), 1);
-  auto deltas = bbox_pred_(fc);
+  auto probs = torch::softmax(seer::nn::full_precision(cls_score_(fc)), 1);
+  auto deltas = seer::nn::full_precision(bbox_pred_(fc));
   int64_t offset = 0;
   const int64_t k = num_classes_;
   for (size_t i = 0; i < proposals.size(); ++i) {

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "seer/core/error.h"
+#include "seer/nn/bf16_autocast.h"
 #include "seer/detection/boxes/iou.h"
 #include "seer/detection/boxes/matcher.h"
 #include "seer/detection/boxes/nms.h"
@@ -64,7 +65,7 @@ RpnHeadImpl::RpnHeadImpl(int64_t in_channels, int64_t conv_channels, int64_t anc
 
 std::pair<torch::Tensor, torch::Tensor> RpnHeadImpl::forward(const torch::Tensor& features) {
   auto x = torch::relu(conv_(features));
-  return {objectness_(x), deltas_(x)};
+  return {seer::nn::full_precision(objectness_(x)), seer::nn::full_precision(deltas_(x))};
 }
 
 RegionProposalNetworkImpl::RegionProposalNetworkImpl(int64_t in_channels, int64_t stride,
