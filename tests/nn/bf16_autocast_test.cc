@@ -72,6 +72,23 @@ TEST(Bf16Autocast, GroupNormStaysDifferentiableUnderTheGuard) {
   EXPECT_GT(conv->weight.grad().abs().sum().item<float>(), 0.f);
 }
 
+TEST(Bf16Autocast, AutocastOffRunsItsScopeInFp32) {
+  torch::manual_seed(4);
+  tnn::Linear small(tnn::LinearOptions(16, 5));
+  const auto x = torch::randn({3, 16});
+  torch::NoGradGuard no_grad;
+  const auto reference = small(x);
+  seer::nn::Bf16Autocast bf16(true);
+  EXPECT_EQ(small(x).scalar_type(), torch::kBFloat16);
+  {
+    seer::nn::AutocastOff fp32;
+    const auto y = small(x);
+    EXPECT_EQ(y.scalar_type(), torch::kFloat32);
+    EXPECT_TRUE(torch::equal(y, reference));
+  }
+  EXPECT_EQ(small(x).scalar_type(), torch::kBFloat16);  // back on after the scope
+}
+
 TEST(Bf16Autocast, FullPrecisionConvertsOnlyReducedPrecision) {
   const auto f = torch::tensor({1.5f, -2.25f});
   EXPECT_TRUE(seer::nn::full_precision(f).is_same(f));

@@ -54,4 +54,10 @@ Bf16Autocast::~Bf16Autocast() {
   at::autocast::clear_cache();
 }
 
+AutocastOff::AutocastOff() : previous_enabled_(at::autocast::is_cpu_enabled()) {
+  at::autocast::set_cpu_enabled(false);
+}
+
+AutocastOff::~AutocastOff() { at::autocast::set_cpu_enabled(previous_enabled_); }
+
 }  // namespace seer::nn

@@ -28,6 +28,20 @@ class Bf16Autocast {
   at::ScalarType previous_dtype_ = at::kBFloat16;
 };
 
+// While alive, the calling thread's CPU autocast is off (and back as it was after): for the small
+// last layers whose outputs are read as numbers (class scores, box deltas, SVM scores), which
+// cost little in fp32. Give them full_precision inputs.
+class AutocastOff {
+ public:
+  AutocastOff();
+  ~AutocastOff();
+  AutocastOff(const AutocastOff&) = delete;
+  AutocastOff& operator=(const AutocastOff&) = delete;
+
+ private:
+  bool previous_enabled_ = false;
+};
+
 // `t` in fp32 when autocast left it in a reduced precision (bf16 or fp16), else `t` itself: for
 // the outputs that boxes are decoded from and the inputs of seer's own RoI ops.
 inline torch::Tensor full_precision(const torch::Tensor& t) {

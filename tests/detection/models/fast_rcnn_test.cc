@@ -187,6 +187,11 @@ TEST(DetectCli, ProposalsThenFastRcnnTrainTestWithSvdAndImage) {
   EXPECT_EQ(tested.at("arch"), kFastRcnnKind);
   ASSERT_EQ(tested.at("svd").size(), 2u);
   EXPECT_EQ(tested.at("svd")[0].at("rank"), 16);
+  // And in bf16, the SVD'd head included.
+  r = seer::testing::run_cli(exe, "detect test --model " + run + "/model.pt --data " + scenes + " --split test --proposals " +
+                                      props + " --svd 16,8 --bf16 --threads 1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(seer::testing::last_json(r.out).at("bf16"), true);
 
   // A picture without a proposals file gets selective search on the spot.
   r = seer::testing::run_cli(exe, "detect image --model " + run + "/model.pt " + scenes + "/JPEGImages/000000.jpg --out " +

@@ -18,6 +18,7 @@
 #include "seer/detection/training/batch_loader.h"
 #include "seer/detection/training/detector_task.h"
 #include "seer/detection/training/svm_stage.h"
+#include "seer/nn/bf16_autocast.h"
 #include "detection/models/scenes_fixture.h"
 #include "test_support.h"
 
@@ -149,6 +150,10 @@ TEST(Rcnn, FineTunesOnWarpedWindowsThenSvmsAndRoundTrips) {
   auto again = training::detect_dataset(loaded, data, 0, false, &proposals);
   ASSERT_EQ(again.size(), dets.size());
   for (size_t i = 0; i < dets.size(); ++i) EXPECT_EQ(again[i].box, dets[i].box);
+  // In bf16 (`detect test --bf16`) the warped windows' features reach the SVMs in fp32, and the
+  // detections stay good.
+  seer::nn::Bf16Autocast bf16(true);
+  EXPECT_GE(voc_evaluate(data, training::detect_dataset(loaded, data, 0, false, &proposals)).map, 0.8);
 }
 
 TEST(DetectCli, CompareTrainsAndTestsEveryArchIntoOneTable) {

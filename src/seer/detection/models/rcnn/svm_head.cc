@@ -5,6 +5,7 @@
 
 #include "seer/core/error.h"
 #include "seer/detection/boxes/box_coder.h"
+#include "seer/nn/bf16_autocast.h"
 
 namespace seer::detection::models::rcnn {
 
@@ -34,14 +35,16 @@ void SvmHeadImpl::set_class(int64_t c, const LinearSvm& svm, const RidgeBoxRegre
 bool SvmHeadImpl::trained() const { return set_.min().item<float>() > 0.5f; }
 
 torch::Tensor SvmHeadImpl::scores(const torch::Tensor& features) const {
-  return torch::addmm(svm_bias_, features, svm_weights_.t());
+  const seer::nn::AutocastOff fp32;
+  return torch::addmm(svm_bias_, seer::nn::full_precision(features), svm_weights_.t());
 }
 
 torch::Tensor SvmHeadImpl::boxes(const torch::Tensor& features, const torch::Tensor& windows) const {
   const int64_t k = num_classes(), d = feature_dim();
   // [R, D] x [D, K*4]: every class's deltas at once.
   auto w = box_weights_.permute({1, 0, 2}).reshape({d, 4 * k});
-  auto deltas = torch::addmm(box_bias_.reshape({4 * k}), features, w);
+  const seer::nn::AutocastOff fp32;
+  auto deltas = torch::addmm(box_bias_.reshape({4 * k}), seer::nn::full_precision(features), w);
   return BoxCoder().decode(deltas, windows.to(deltas.dtype()));
 }
 

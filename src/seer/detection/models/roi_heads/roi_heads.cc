@@ -224,8 +224,9 @@ torch::Tensor RoiHeadsImpl::pool(const torch::Tensor& features, const std::vecto
 
 std::pair<torch::Tensor, torch::Tensor> RoiHeadsImpl::predict(const torch::Tensor& features,
                                                               const std::vector<torch::Tensor>& boxes) {
-  auto x = fc_features(features, boxes);
-  return {seer::nn::full_precision(cls_score_(x)), seer::nn::full_precision(bbox_pred_(x))};
+  auto x = fc_features(features, boxes);  // fp32
+  const seer::nn::AutocastOff fp32;       // the two small predictors in fp32
+  return {cls_score_(x), bbox_pred_(x)};
 }
 
 std::map<std::string, torch::Tensor> RoiHeadsImpl::losses(const torch::Tensor& features,
@@ -309,8 +310,9 @@ std::vector<ImageDetections> RoiHeadsImpl::detect_from_fc(const torch::Tensor& f
     }
     return out;
   }
-  auto probs = torch::softmax(seer::nn::full_precision(cls_score_(fc)), 1);
-  auto deltas = seer::nn::full_precision(bbox_pred_(fc));
+  const seer::nn::AutocastOff fp32;  // the two small predictors in fp32
+  auto probs = torch::softmax(cls_score_(seer::nn::full_precision(fc)), 1);
+  auto deltas = bbox_pred_(seer::nn::full_precision(fc));
   int64_t offset = 0;
   const int64_t k = num_classes_;
   for (size_t i = 0; i < proposals.size(); ++i) {

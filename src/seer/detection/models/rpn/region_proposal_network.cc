@@ -64,8 +64,9 @@ RpnHeadImpl::RpnHeadImpl(int64_t in_channels, int64_t conv_channels, int64_t anc
 }
 
 std::pair<torch::Tensor, torch::Tensor> RpnHeadImpl::forward(const torch::Tensor& features) {
-  auto x = torch::relu(conv_(features));
-  return {seer::nn::full_precision(objectness_(x)), seer::nn::full_precision(deltas_(x))};
+  auto x = seer::nn::full_precision(torch::relu(conv_(features)));
+  const seer::nn::AutocastOff fp32;  // the two 1x1 predictors in fp32: boxes are decoded from them
+  return {objectness_(x), deltas_(x)};
 }
 
 RegionProposalNetworkImpl::RegionProposalNetworkImpl(int64_t in_channels, int64_t stride,
