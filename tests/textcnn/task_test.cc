@@ -1,5 +1,4 @@
 // The training task: Kim's fixed full batches in seeded epoch orders, keep-best, and a tiny dataset learned.
-#include <chrono>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -135,8 +134,9 @@ TEST(TextCnnTask, BatchesAreFixedAndFullAndEachEpochTakesThemInANewOrder) {
   EXPECT_EQ(short_task.batch_indices(3).size(), 50u);
 }
 
+// No wall-clock bound here: under `ctest -j` on a loaded machine one flaked (issue 19); the
+// test's size is the step count, and ctest's timeout catches a hang.
 TEST(TextCnnTask, LearnsATinySyntheticDatasetAndKeepsTheBestDevModel) {
-  const auto start = std::chrono::steady_clock::now();
   auto s = make_setup();
   torch::manual_seed(1);
   TextCnnTaskOptions o;
@@ -161,7 +161,6 @@ TEST(TextCnnTask, LearnsATinySyntheticDatasetAndKeepsTheBestDevModel) {
   EXPECT_GE(task.best_accuracy(), 0.95);
   const double test = accuracy(task.net(), encode_sentences(s.data.test, s.vocab), torch::kCPU);
   EXPECT_GE(test, 0.95);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0);
 }
 
 TEST(TextCnnTask, ADevTieGoesToTheLaterEvaluation) {
