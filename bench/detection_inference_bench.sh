@@ -1,7 +1,8 @@
 #!/bin/bash
 # Inference speed of two trained detectors, seer's and torchvision's, measured in the same run:
 # ROUNDS rounds, each timing the whole test split with `seer detect test` (with each SVD setting
-# in SVDS too) and with `bench/detection_peer.py --eval-only`, one after the other, so that both
+# in SVDS too, and with --bf16 when BF16=1) and with `bench/detection_peer.py --eval-only` (also
+# under bf16 autocast when BF16=1), one after the other, so that both
 # tools see the same machine load. Each tool's time is its model time per image at batch 1 after
 # 2 warm-up images (decoding excluded on both sides); the table gives the median over the rounds
 # and the ratio peer / seer. Writes OUT/inference.md and OUT/rounds.jsonl.
@@ -12,7 +13,8 @@
 #   PEER_ARGS [--backbone resnet18-c4 --min-size 480 --max-size 720 --rpn-post-nms-test 300]: the
 #   peer's model options, as it was trained; SEER_DATA [../shared/data], VOC [$SEER_DATA/bccd/BCCD],
 #   SPLIT [test], THREADS [1], ROUNDS [3], SVDS ["256,128"]: space-separated rank lists for
-#   `seer detect test --svd` ("" for none); OUT [bench/out/detection-inference].
+#   `seer detect test --svd` ("" for none); BF16 [1]: also both tools in bfloat16 (CPU autocast);
+#   OUT [bench/out/detection-inference].
 set -euo pipefail
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +27,7 @@ SPLIT=${SPLIT:-test}
 THREADS=${THREADS:-1}
 ROUNDS=${ROUNDS:-3}
 SVDS=${SVDS-256,128}
+BF16=${BF16:-1}
 PEER_ARGS=${PEER_ARGS:---backbone resnet18-c4 --min-size 480 --max-size 720 --rpn-post-nms-test 300}
 OUT=${OUT:-$HERE/bench/out/detection-inference}
 if [ ! -d "$VOC/Annotations" ]; then
@@ -34,18 +37,29 @@ fi
 mkdir -p "$OUT"
 : > "$OUT/rounds.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
-  for svd in "" $SVDS; do
-    label=seer${svd:+ svd $svd}
+  variants=("")
+  for svd in $SVDS; do variants+=("--svd $svd"); done
+  if [ "$BF16" = 1 ]; then
+    variants+=("--bf16")
+    for svd in $SVDS; do variants+=("--bf16 --svd $svd"); done
+  fi
+  for v in "${variants[@]}"; do
+    label="seer${v:+ $v}"
+    read -r -a flags <<< "$v"
     "$SEER" detect test --model "$SEER_MODEL" --data "$VOC" --split "$SPLIT" --threads "$THREADS" \
-      --out "$OUT/seer-results" ${svd:+--svd $svd} --json 2>/dev/null | tail -1 |
+      --out "$OUT/seer-results" "${flags[@]}" --json 2>/dev/null | tail -1 |
       "$PY" -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({'round': $r, 'tool': '$label', 'seconds': d['model_seconds_per_image'], 'mAP': d['mAP']}))" \
       >> "$OUT/rounds.jsonl"
   done
-  "$PY" "$HERE/bench/detection_peer.py" --data "$VOC" --test-split "$SPLIT" --threads "$THREADS" $PEER_ARGS \
-    --eval-only "$PEER_MODEL" --out "$OUT/peer" 2>/dev/null | tail -1 |
-    "$PY" -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({'round': $r, 'tool': 'torchvision', 'seconds': d['inference_seconds_per_image'], 'mAP': d['map']}))" \
-    >> "$OUT/rounds.jsonl"
-  tail -n $((2 + $(echo $SVDS | wc -w))) "$OUT/rounds.jsonl" | sed 's/^/  /'
+  peer_variants=("")
+  [ "$BF16" = 1 ] && peer_variants+=(--bf16)
+  for v in "${peer_variants[@]}"; do
+    "$PY" "$HERE/bench/detection_peer.py" --data "$VOC" --test-split "$SPLIT" --threads "$THREADS" $PEER_ARGS \
+      --eval-only "$PEER_MODEL" --out "$OUT/peer" $v 2>/dev/null | tail -1 |
+      "$PY" -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({'round': $r, 'tool': 'torchvision${v:+ bf16}', 'seconds': d['inference_seconds_per_image'], 'mAP': d['map']}))" \
+      >> "$OUT/rounds.jsonl"
+  done
+  tail -n $((${#variants[@]} + ${#peer_variants[@]})) "$OUT/rounds.jsonl" | sed 's/^/  /'
 done
 "$PY" - "$OUT" "$ROUNDS" "$THREADS" <<'EOF' | tee "$OUT/inference.md"
 import json, statistics, sys

@@ -62,6 +62,7 @@ on stdout as the last line, <out>/train_log.jsonl (one line per --log-every step
 stderr.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -293,10 +294,39 @@ def minutes_label(m):
     return f"{m:.2f}".rstrip("0").rstrip(".") if m != int(m) else str(int(m))
 
 
+def bf16_autocast(enabled):
+    """CPU autocast in bfloat16 (as `seer detect test --bf16`), or nothing. torchvision 0.14 has
+    no bf16 CPU kernels for roi_align and nms ("... not implemented for 'BFloat16'"), so, as in
+    seer, the RoI pooler is given fp32 features and the RPN's and box predictor's outputs are
+    made fp32 before boxes are decoded from them."""
+    if not enabled:
+        return contextlib.nullcontext()
+    import torchvision.ops.poolers as poolers
+    from torchvision.models.detection import faster_rcnn, rpn
+    if not getattr(poolers.roi_align, "seer_fp32", False):
+        rpn_forward, predictor_forward = rpn.RPNHead.forward, faster_rcnn.FastRCNNPredictor.forward
+
+        def rpn_fp32(self, x):
+            logits, deltas = rpn_forward(self, x)
+            return [t.float() for t in logits], [t.float() for t in deltas]
+
+        def predictor_fp32(self, x):
+            return tuple(t.float() for t in predictor_forward(self, x))
+        rpn.RPNHead.forward = rpn_fp32
+        faster_rcnn.FastRCNNPredictor.forward = predictor_fp32
+        original = poolers.roi_align
+
+        def roi_align_fp32(input, *rest, **kwargs):
+            return original(input.float(), *rest, **kwargs)
+        roi_align_fp32.seer_fp32 = True
+        poolers.roi_align = roi_align_fp32
+    return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
 def evaluate(model, test_images, test_pixels, classes, gt, args, folder):
     model.eval()
     detections, times = [], []
-    with torch.no_grad():
+    with torch.no_grad(), bf16_autocast(args.bf16):
         for k in range(min(2, len(test_pixels))):  # warm-up, not timed
             model([test_pixels[k].float().div(255)])
         for (image_id, *_), pixels in zip(test_images, test_pixels):
@@ -304,8 +334,8 @@ def evaluate(model, test_images, test_pixels, classes, gt, args, folder):
             t0 = time.perf_counter()
             out = model([image])[0]
             times.append(time.perf_counter() - t0)
-            boxes = out["boxes"].numpy().astype(np.float32)
-            scores = out["scores"].numpy().astype(np.float32)
+            boxes = out["boxes"].float().numpy().astype(np.float32)
+            scores = out["scores"].float().numpy().astype(np.float32)
             for b, s, l in zip(boxes, scores, out["labels"].tolist()):
                 detections.append((image_id, l, s, b[0], b[1], b[2], b[3]))
     model.train()
@@ -349,6 +379,8 @@ def parse_args():
     p.add_argument("--rpn-post-nms-test", type=int, default=1000,
                    help="proposals kept per test image after the RPN's NMS (torchvision's default 1000; py-faster-rcnn's 300)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--bf16", action="store_true",
+                   help="evaluate under CPU autocast in bfloat16 (the peer of `seer detect test --bf16`)")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--save-model", action="store_true", help="write the trained model's state_dict to OUT/model.pt")
     p.add_argument("--eval-only", metavar="MODEL", default=None,
