@@ -15,6 +15,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <zlib.h>
 
 #include "seer/core/atomic_file.h"
 #include "seer/core/error.h"
@@ -23,18 +24,23 @@
 namespace seer {
 namespace {
 
-// libjpeg's warnings about a file, once per file and process (training decodes every image
-// once an epoch).
-void warn_damaged_jpeg(const std::string& path, const std::vector<std::string>& messages) {
+// A warning about an image file, once per file and process (training decodes every image once
+// an epoch).
+void warn_once_per_file(const std::string& path, const std::string& message) {
   static std::mutex mutex;
   static std::set<std::string> warned;
   {
     std::lock_guard<std::mutex> lock(mutex);
     if (!warned.insert(path).second) return;
   }
+  warn(path + ": " + message);
+}
+
+// libjpeg's warnings about a file.
+void warn_damaged_jpeg(const std::string& path, const std::vector<std::string>& messages) {
   std::string joined;
   for (const auto& m : messages) joined += (joined.empty() ? "" : "; ") + m;
-  warn(path + ": damaged JPEG data, decoded anyway (libjpeg: " + joined + ")");
+  warn_once_per_file(path, "damaged JPEG data, decoded anyway (libjpeg: " + joined + ")");
 }
 
 namespace fs = std::filesystem;
@@ -169,6 +175,41 @@ cv::Size read_image_size(const fs::path& path) {
   return image.size();
 }
 
+// What is wrong with a PNG's chunk structure, or nothing: every chunk whole and its CRC right up
+// to IEND. libpng finds the same faults while decoding, but prints them bare ("libpng error:
+// IDAT: CRC error") with no file name, and OpenCV then only says it failed. A bad CRC in an
+// ancillary chunk (lower-case first letter: text, colour profile, ...) is what libpng skips with
+// a warning: here too, a warning naming the file.
+std::optional<std::string> png_structure_problem(const std::string& bytes, const std::string& path) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  size_t at = 8;  // after the signature
+  std::string previous = "the signature";
+  while (true) {
+    if (at + 8 > n) return "truncated PNG (it ends after " + previous + ", before the IEND chunk)";
+    const uint32_t length = be32(p + at);
+    const std::string type(reinterpret_cast<const char*>(p + at + 4), 4);
+    for (char c : type)
+      if (!std::isalpha(static_cast<unsigned char>(c)))
+        return "corrupt PNG (no chunk type at byte " + std::to_string(at + 4) + ")";
+    if (length > 0x7FFFFFFFu) return "corrupt PNG (chunk " + type + " at byte " + std::to_string(at) + " has a length over 2^31)";
+    if (at + 12 + size_t{length} > n)
+      return "truncated PNG (it ends inside its " + type + " chunk at byte " + std::to_string(at) + ")";
+    const uint32_t crc = static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), p + at + 4, length + 4));
+    if (crc != be32(p + at + 8 + length)) {
+      if (std::islower(static_cast<unsigned char>(type[0]))) {
+        warn_once_per_file(path, "CRC mismatch in the PNG's ancillary " + type + " chunk at byte " +
+                                     std::to_string(at) + " (libpng ignores the chunk)");
+      } else {
+        return "corrupt PNG (CRC mismatch in its " + type + " chunk at byte " + std::to_string(at) + ")";
+      }
+    }
+    if (type == "IEND") return std::nullopt;
+    previous = "its " + type + " chunk";
+    at += 12 + size_t{length};
+  }
+}
+
 cv::Mat read_image_bgr(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw file_error(path.string(), "image file not found");
@@ -189,6 +230,9 @@ cv::Mat read_image_bgr(const fs::path& path) {
       if (!jpeg->warnings.empty()) warn_damaged_jpeg(path.string(), jpeg->warnings);
       return std::move(jpeg->image);
     }
+  }
+  if (format == ImageFormat::png) {
+    if (auto problem = png_structure_problem(bytes, path.string())) throw file_error(path.string(), *problem);
   }
   // IMREAD_COLOR: any depth and channel count (16-bit, grey, alpha, CMYK) becomes 8-bit BGR.
   cv::Mat image;

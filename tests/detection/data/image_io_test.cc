@@ -152,7 +152,31 @@ TEST(ImageRead, TruncatedOrCorruptFilesAreErrorsNamingTheFile) {
   ASSERT_TRUE(cv::imwrite((dir / "full.png").string(), noise(64, 48, CV_8UC3)));
   const std::string png = read_file(dir / "full.png");
   write_text(dir / "cut.png", png.substr(0, png.size() / 2));
-  EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "cut.png"); }), "cut.png: "));
+  EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "cut.png"); }), "cut.png: truncated PNG (it ends inside its IDAT chunk"));
+  write_text(dir / "no-end.png", png.substr(0, png.size() - 12));  // IEND cut off
+  EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "no-end.png"); }),
+                       "no-end.png: truncated PNG (it ends after its IDAT chunk, before the IEND chunk)"));
+  // One flipped byte inside the image data: the IDAT chunk's CRC says so (libpng alone printed a
+  // bare "libpng error: IDAT: CRC error").
+  std::string flipped = png;
+  const size_t idat = flipped.find("IDAT");
+  ASSERT_NE(idat, std::string::npos);
+  flipped[idat + 10] = static_cast<char>(flipped[idat + 10] ^ 0x5A);
+  write_text(dir / "flipped.png", flipped);
+  EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "flipped.png"); }),
+                       "flipped.png: corrupt PNG (CRC mismatch in its IDAT chunk at byte " + std::to_string(idat - 4) + ")"));
+  // A bad CRC in an ancillary chunk (a tEXt after IHDR) is what libpng skips: the image reads,
+  // with one warning naming the file, once however often it is read.
+  const std::string text_chunk = std::string("\x00\x00\x00\x04tEXta\x00bc", 12) + std::string(4, '\x00');
+  write_text(dir / "text.png", png.substr(0, 33) + text_chunk + png.substr(33));
+  {
+    WarningCollector warnings;
+    EXPECT_EQ(read_image_bgr(dir / "text.png").size(), cv::Size(64, 48));
+    EXPECT_EQ(read_image_bgr(dir / "text.png").size(), cv::Size(64, 48));
+    ASSERT_EQ(warnings.messages().size(), 1u);
+    EXPECT_TRUE(Contains(warnings.messages()[0], "text.png: CRC mismatch in the PNG's ancillary tEXt chunk at byte 33"))
+        << warnings.messages()[0];
+  }
   write_text(dir / "empty.png", "");
   EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "empty.png"); }), "empty.png: "));
   EXPECT_TRUE(Contains(error_of([&] { read_image_bgr(dir / "none.png"); }), "none.png: image file not found"));
