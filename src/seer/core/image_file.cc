@@ -175,6 +175,8 @@ cv::Size read_image_size(const fs::path& path) {
   return image.size();
 }
 
+namespace {
+
 // What is wrong with a PNG's chunk structure, or nothing: every chunk whole and its CRC right up
 // to IEND. libpng finds the same faults while decoding, but prints them bare ("libpng error:
 // IDAT: CRC error") with no file name, and OpenCV then only says it failed. A bad CRC in an
@@ -210,29 +212,48 @@ std::optional<std::string> png_structure_problem(const std::string& bytes, const
   }
 }
 
-cv::Mat read_image_bgr(const fs::path& path) {
+// The faults found without decoding: a JPEG without its end marker, a PNG's broken chunks.
+void check_structure(const std::string& bytes, ImageFormat format, const std::string& path) {
+  if (format == ImageFormat::jpeg && !jpeg_has_end(bytes))
+    throw file_error(path, "truncated or corrupt JPEG (no end-of-image marker after the image data)");
+  if (format == ImageFormat::png) {
+    if (auto problem = png_structure_problem(bytes, path)) throw file_error(path, *problem);
+  }
+}
+
+// The whole file, or an error naming it.
+std::string read_image_bytes(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw file_error(path.string(), "image file not found");
-  std::string bytes;
   try {
-    bytes = read_file(path);
+    return read_file(path);
   } catch (const Error&) {
     throw file_error(path.string(), "cannot open image");
   }
+}
+
+}  // namespace
+
+cv::Size read_image_size_checked(const fs::path& path) {
+  const cv::Size size = read_image_size(path);
+  const std::string bytes = read_image_bytes(path);
+  check_structure(bytes, sniff_image_format(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()),
+                  path.string());
+  return size;
+}
+
+cv::Mat read_image_bgr(const fs::path& path) {
+  std::string bytes = read_image_bytes(path);
   const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
   const ImageFormat format = sniff_image_format(b, bytes.size());
   if (format == ImageFormat::unknown || format == ImageFormat::gif)
     throw file_error(path.string(), std::string("not an image seer reads (") + kReadableImageFormats + ")");
+  check_structure(bytes, format, path.string());
   if (format == ImageFormat::jpeg) {
-    if (!jpeg_has_end(bytes))
-      throw file_error(path.string(), "truncated or corrupt JPEG (no end-of-image marker after the image data)");
     if (auto jpeg = decode_jpeg_bgr(bytes, path.string())) {
       if (!jpeg->warnings.empty()) warn_damaged_jpeg(path.string(), jpeg->warnings);
       return std::move(jpeg->image);
     }
-  }
-  if (format == ImageFormat::png) {
-    if (auto problem = png_structure_problem(bytes, path.string())) throw file_error(path.string(), *problem);
   }
   // IMREAD_COLOR: any depth and channel count (16-bit, grey, alpha, CMYK) becomes 8-bit BGR.
   cv::Mat image;

@@ -28,13 +28,20 @@ inline constexpr const char* kReadableImageFormats = "JPEG, PNG, BMP, TIFF, WebP
 // formats (a GIF included: OpenCV 4.6 has no GIF decoder, so it could not be trained on).
 cv::Size read_image_size(const std::filesystem::path& path);
 
+// read_image_size, and the whole file's structure checked without decoding it: a JPEG's
+// end-of-image marker, a PNG's chunks and their CRCs. Throws what read_image_bgr would throw for
+// a file cut short or damaged in those ways, so that a dataset's loader finds them before
+// training meets them. Reads the whole file (read_image_size reads only the header).
+cv::Size read_image_size_checked(const std::filesystem::path& path);
+
 // The image as 8-bit BGR: grayscale, CMYK and 16-bit images converted, alpha dropped, EXIF
 // orientation ignored so that pixels match the annotation's coordinates (and read_image_size).
 // JPEGs are decoded by libjpeg-turbo directly (jpeg_decoder.h): its warnings about damaged
 // data become one seer warning per file naming it. Throws seer::Error naming the file when it
 // is missing, unreadable, not an image of kReadableImageFormats (GIF included: OpenCV has no
 // GIF decoder), or a JPEG cut short (no end-of-image marker: libjpeg would silently pad it
-// with grey) or that libjpeg cannot decode.
+// with grey) or that libjpeg cannot decode, or a PNG cut short or with a critical chunk's CRC
+// wrong.
 cv::Mat read_image_bgr(const std::filesystem::path& path);
 
 }  // namespace seer

@@ -174,6 +174,28 @@ TEST(VocRead, GrayscaleProgressiveAndPngImagesAreFine) {
   EXPECT_EQ(ds.images[2].height, 25);
 }
 
+// Training reads every pixel, so loading for it (check_images) reads every file whole: one cut
+// short is skipped with its reason at load, not met mid-training. A header-only load keeps it.
+TEST(VocRead, TruncatedImagesAreFoundAtLoad) {
+  ScratchDir dir;
+  add_image(dir.path(), "good", 40, 30, "");
+  for (const auto& [id, name] : {std::pair{"j", "cut.jpg"}, std::pair{"p", "cut.png"}}) {
+    const fs::path image = dir / "JPEGImages" / name;
+    write_image(image, 40, 30);
+    const std::string bytes = read_file(image);
+    write_text(image, bytes.substr(0, bytes.size() * 2 / 3));
+    write_text(dir / "Annotations" / (std::string(id) + ".xml"), voc_xml(name, 40, 30, ""));
+  }
+  std::string warnings;
+  DetectionDataset ds = read_capturing(dir.path(), warnings);
+  ASSERT_EQ(ds.images.size(), 1u) << warnings;
+  EXPECT_EQ(ds.images[0].id, "good");
+  EXPECT_TRUE(Contains(warnings, "cut.jpg: truncated or corrupt JPEG (no end-of-image marker")) << warnings;
+  EXPECT_TRUE(Contains(warnings, "cut.png: truncated PNG (it ends inside its IDAT chunk")) << warnings;
+  ds = read_capturing(dir.path(), warnings, {.check_images = false});
+  EXPECT_EQ(ds.images.size(), 3u) << warnings;
+}
+
 TEST(VocRead, ImagesWithoutObjectsAreKept) {
   ScratchDir dir;
   add_image(dir.path(), "a", 32, 32, "");

@@ -247,7 +247,8 @@ bool AnnotationReader::read(const AnnotationFile& file, const std::vector<fs::pa
   if (options_.check_images || a.width <= 0 || a.height <= 0) {
     cv::Size size;
     try {
-      size = read_image_size(*image_path);
+      // Training reads every pixel: a file cut short or damaged is found here, not mid-training.
+      size = options_.check_images ? read_image_size_checked(*image_path) : read_image_size(*image_path);
     } catch (const Error& e) {
       ++unusable_images_;
       warnings_.add("unreadable image", std::string(e.what()) + " (for " + xml_name + "); image skipped");

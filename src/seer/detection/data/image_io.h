@@ -11,6 +11,7 @@ namespace seer::detection {
 
 using seer::read_image_bgr;
 using seer::read_image_size;
+using seer::read_image_size_checked;
 
 // Where an annotation's image name points inside `folder`: folder / name for a relative name
 // that stays inside (subfolders allowed), else folder / the name's last component, so that an
