@@ -616,7 +616,7 @@ void add_detect_model_commands(CLI::App* detect) {
       ->delimiter(',');
   s->add_flag("--bf16", te->bf16,
               "Convolutions and fc layers in bfloat16 (fp32 accumulation; norms, RoI ops and box decoding in fp32): "
-              "about 2x faster on CPUs with AVX-512 BF16, detections within rounding of fp32's");
+              "1.7x faster on BCCD with this project's AVX-512 BF16 CPU, the same mAP");
   s->callback([te] { run_test(*te); });
 
   auto im = std::make_shared<DetectImageFlags>();
